@@ -1,0 +1,356 @@
+/* doc.c: sanitise, decode, normalise and tokenise a comment once. */
+#include "doc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+int chaff_cp_is_letter(int32_t c)
+{
+    utf8proc_category_t k = utf8proc_category(c);
+    return k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO;
+}
+
+int chaff_cp_is_digit(int32_t c)
+{
+    return utf8proc_category(c) == UTF8PROC_CATEGORY_ND;
+}
+
+int chaff_cp_is_upper(int32_t c)
+{
+    return utf8proc_category(c) == UTF8PROC_CATEGORY_LU;
+}
+
+int chaff_cp_is_space(int32_t c)
+{
+    if (c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
+        return 1;
+    utf8proc_category_t k = utf8proc_category(c);
+    return k == UTF8PROC_CATEGORY_ZS || k == UTF8PROC_CATEGORY_ZL || k == UTF8PROC_CATEGORY_ZP;
+}
+
+int chaff_cp_is_unspaced(int32_t c)
+{
+    return (c >= 0x0E00 && c <= 0x0EFF)     /* Thai, Lao */
+        || (c >= 0x1000 && c <= 0x109F)     /* Myanmar */
+        || (c >= 0x1780 && c <= 0x17FF)     /* Khmer */
+        || (c >= 0x3040 && c <= 0x30FF)     /* Hiragana, Katakana */
+        || (c >= 0x3400 && c <= 0x4DBF)     /* CJK ext A */
+        || (c >= 0x4E00 && c <= 0x9FFF)     /* CJK unified */
+        || (c >= 0xF900 && c <= 0xFAFF)     /* CJK compatibility */
+        || (c >= 0x20000 && c <= 0x3134F);  /* CJK ext B.. */
+}
+
+static int is_word_cp(int32_t c)
+{
+    utf8proc_category_t k = utf8proc_category(c);
+    return (k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_ND) || k == UTF8PROC_CATEGORY_NL ||
+           k == UTF8PROC_CATEGORY_NO;
+}
+
+static int is_terminator(int32_t c)
+{
+    return c == '.' || c == '!' || c == '?' || c == 0x3002 || c == 0x2026;
+}
+
+static int is_ascii_alpha(int32_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_ascii_alnum(int32_t c)
+{
+    return is_ascii_alpha(c) || (c >= '0' && c <= '9');
+}
+
+/* Top-level domains that make "name.tld" a link rather than a typo. */
+static const char *const tlds[] = {
+    "com", "net", "org", "io", "co", "ru", "de", "uk", "fr", "es", "br", "it", "info", "biz",
+    "me", "tv", "ly", "gl", "xyz", "app", "dev", "us", "ca", "au", "in", "pl", "nl", "ch",
+    "be", "at", "pt", "top", "site", "online", "shop", "club", "link", "live", "gov", "edu",
+    "ua", "jp", "cn", "mx", "ar", "tk", "ml", "to", "cc", "ws", NULL};
+
+static int is_tld(const int32_t *c, size_t n)
+{
+    for (int i = 0; tlds[i]; i++) {
+        size_t m = strlen(tlds[i]);
+        if (m != n)
+            continue;
+        size_t j = 0;
+        while (j < m && c[j] == (unsigned char)tlds[i][j])
+            j++;
+        if (j == m)
+            return 1;
+    }
+    return 0;
+}
+
+static int has_prefix(const int32_t *c, size_t n, const char *p)
+{
+    size_t m = strlen(p);
+    if (n < m)
+        return 0;
+    for (size_t i = 0; i < m; i++) {
+        if (c[i] != (unsigned char)p[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* "host.tld" or "host.tld/path": ASCII labels, a known TLD. */
+static int is_domain(const int32_t *c, size_t n)
+{
+    size_t end = 0;
+    while (end < n && c[end] != '/')
+        end++;
+    size_t last_dot = (size_t)-1;
+    for (size_t i = 0; i < end; i++) {
+        if (c[i] == '.')
+            last_dot = i;
+        else if (!is_ascii_alnum(c[i]) && c[i] != '-')
+            return 0;
+    }
+    if (last_dot == (size_t)-1 || last_dot == 0)
+        return 0;
+    return is_tld(c + last_dot + 1, end - last_dot - 1);
+}
+
+enum chunk_kind { CHUNK_TEXT, CHUNK_URL, CHUNK_EMAIL, CHUNK_MENTION, CHUNK_HASHTAG };
+
+static enum chunk_kind classify(const int32_t *c, size_t n)
+{
+    /* strip wrapping punctuation */
+    while (n && (c[0] == '(' || c[0] == '[' || c[0] == '<' || c[0] == '"' || c[0] == '\'')) {
+        c++;
+        n--;
+    }
+    while (n && (c[n - 1] == '.' || c[n - 1] == ',' || c[n - 1] == ')' || c[n - 1] == ']' ||
+                 c[n - 1] == '>' || c[n - 1] == '!' || c[n - 1] == '?' || c[n - 1] == ';' ||
+                 c[n - 1] == ':' || c[n - 1] == '"' || c[n - 1] == '\''))
+        n--;
+    if (n < 2)
+        return CHUNK_TEXT;
+    if (has_prefix(c, n, "http://") || has_prefix(c, n, "https://") || has_prefix(c, n, "www."))
+        return CHUNK_URL;
+    if (c[0] == '@')
+        return is_word_cp(c[1]) ? CHUNK_MENTION : CHUNK_TEXT;
+    if (c[0] == '#')
+        return chaff_cp_is_letter(c[1]) ? CHUNK_HASHTAG : CHUNK_TEXT;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (c[i] == '@') {
+            for (size_t j = i + 2; j + 1 < n; j++) {
+                if (c[j] == '.')
+                    return CHUNK_EMAIL;
+            }
+            break;
+        }
+    }
+    if (is_domain(c, n))
+        return CHUNK_URL;
+    return CHUNK_TEXT;
+}
+
+static chaff_err grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return CHAFF_OK;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *q = chaff_reallocarray(*p, n, size);
+    if (!q)
+        return CHAFF_ENOMEM;
+    *p = q;
+    *cap = n;
+    return CHAFF_OK;
+}
+
+struct tok {
+    struct chaff_docbuf *b;
+    struct chaff_doc *d;
+    size_t n_words;
+    size_t n_sent;       /* sentences closed so far (with words) */
+    uint32_t cur_words;  /* words in the open sentence */
+};
+
+static chaff_err push_word(struct tok *t, size_t from, size_t to)
+{
+    struct chaff_docbuf *b = t->b;
+    chaff_err err = grow((void **)&b->words, &b->words_cap, t->n_words + 1, sizeof *b->words);
+    if (err)
+        return err;
+    struct chaff_word *w = &b->words[t->n_words++];
+    w->off = b->ncp_off[from];
+    w->len = b->ncp_off[to] - b->ncp_off[from];
+    w->ncp = (uint32_t)(to - from);
+    w->sent = (uint32_t)t->n_sent;
+    w->gap_comma = 0;
+    w->hash = chaff_fnv1a(t->d->norm + w->off, w->len);
+    t->cur_words++;
+    return CHAFF_OK;
+}
+
+static chaff_err end_sentence(struct tok *t)
+{
+    if (t->cur_words == 0)
+        return CHAFF_OK;
+    struct chaff_docbuf *b = t->b;
+    chaff_err err = grow((void **)&b->sent_words, &b->sent_cap, t->n_sent + 1, sizeof *b->sent_words);
+    if (err)
+        return err;
+    b->sent_words[t->n_sent++] = t->cur_words;
+    t->cur_words = 0;
+    return CHAFF_OK;
+}
+
+/* Splits a text chunk [a,z) of normalised code points into words. */
+static chaff_err split_words(struct tok *t, const int32_t *c, size_t a, size_t z)
+{
+    size_t i = a;
+    while (i < z) {
+        if (!is_word_cp(c[i])) {
+            if (c[i] == ',' && t->n_words > 0)
+                t->b->words[t->n_words - 1].gap_comma = 1;
+            /* full stops of unspaced scripts end sentences mid-chunk */
+            if (c[i] == 0x3002 || ((c[i] == '!' || c[i] == '?') && i > a && chaff_cp_is_unspaced(c[i - 1]))) {
+                chaff_err err = end_sentence(t);
+                if (err)
+                    return err;
+            }
+            /* a terminator inside a chunk ("end.Next") does not end a
+             * sentence; one at the chunk's end does */
+            i++;
+            continue;
+        }
+        if (chaff_cp_is_unspaced(c[i])) {
+            chaff_err err = push_word(t, i, i + 1);
+            if (err)
+                return err;
+            i++;
+            continue;
+        }
+        size_t s = i;
+        while (i < z) {
+            if (is_word_cp(c[i]) && !chaff_cp_is_unspaced(c[i])) {
+                i++;
+            } else if ((c[i] == '\'' || c[i] == '.' || c[i] == ',') && i + 1 < z && i > s &&
+                       is_word_cp(c[i + 1]) && !chaff_cp_is_unspaced(c[i + 1]) &&
+                       (c[i] == '\'' || (chaff_cp_is_digit(c[i - 1]) && chaff_cp_is_digit(c[i + 1])))) {
+                i++; /* don't, 3.5, 1,000 */
+            } else {
+                break;
+            }
+        }
+        chaff_err err = push_word(t, s, i);
+        if (err)
+            return err;
+    }
+    return CHAFF_OK;
+}
+
+chaff_err chaff_doc_build(struct chaff_docbuf *b, const char *text, size_t len, struct chaff_doc *d)
+{
+    memset(d, 0, sizeof *d);
+    b->raw.len = 0;
+    chaff_err err = chaff_utf8_sanitize(text, len, &b->raw, &d->n_replaced);
+    if (err)
+        return err;
+    d->raw = b->raw.data ? b->raw.data : "";
+    d->raw_len = b->raw.len;
+    size_t n;
+    err = chaff_utf8_decode(d->raw, d->raw_len, &b->cp, &b->cp_cap, &n);
+    if (err)
+        return err;
+    d->cp = b->cp;
+    d->n_cp = n;
+
+    /* Non-empty lines of the raw text. */
+    int line_has = 0;
+    for (size_t i = 0; i < d->n_cp; i++) {
+        int32_t c = d->cp[i];
+        if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029) {
+            d->n_lines += line_has;
+            line_has = 0;
+        } else if (!chaff_cp_is_space(c)) {
+            line_has = 1;
+        }
+    }
+    d->n_lines += line_has;
+
+    err = chaff_normalize(&b->norm, d->raw, d->raw_len, &d->norm, &d->norm_len);
+    if (err)
+        return err;
+    err = chaff_utf8_decode(d->norm, d->norm_len, &b->ncp, &b->ncp_cap, &n);
+    if (err)
+        return err;
+    err = grow((void **)&b->ncp_off, &b->ncp_off_cap, n + 1, sizeof *b->ncp_off);
+    if (err)
+        return err;
+    uint32_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        b->ncp_off[i] = off;
+        int32_t c = b->ncp[i];
+        off += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    }
+    b->ncp_off[n] = off;
+
+    struct tok t = {.b = b, .d = d};
+    const int32_t *c = b->ncp;
+    size_t i = 0;
+    while (i < n) {
+        if (chaff_cp_is_space(c[i])) {
+            if (c[i] == '\n' || c[i] == 0x2028 || c[i] == 0x2029) {
+                err = end_sentence(&t);
+                if (err)
+                    return err;
+            }
+            i++;
+            continue;
+        }
+        size_t s = i;
+        while (i < n && !chaff_cp_is_space(c[i]))
+            i++;
+        enum chunk_kind k = classify(c + s, i - s);
+        switch (k) {
+        case CHUNK_URL: d->n_urls++; break;
+        case CHUNK_EMAIL: d->n_emails++; break;
+        case CHUNK_MENTION: d->n_mentions++; break;
+        case CHUNK_HASHTAG: d->n_hashtags++; break;
+        case CHUNK_TEXT:
+            err = split_words(&t, c, s, i);
+            if (err)
+                return err;
+            break;
+        }
+        /* a chunk ending in a terminator (possibly before closing
+         * brackets or quotes) ends the sentence */
+        size_t e = i;
+        while (e > s && (c[e - 1] == ')' || c[e - 1] == '"' || c[e - 1] == '\'' || c[e - 1] == ']'))
+            e--;
+        if (e > s && is_terminator(c[e - 1])) {
+            err = end_sentence(&t);
+            if (err)
+                return err;
+        }
+    }
+    err = end_sentence(&t);
+    if (err)
+        return err;
+    d->words = b->words;
+    d->n_words = t.n_words;
+    d->sent_words = b->sent_words;
+    d->n_sentences = t.n_sent;
+    return CHAFF_OK;
+}
+
+void chaff_docbuf_free(struct chaff_docbuf *b)
+{
+    chaff_buf_free(&b->raw);
+    free(b->cp);
+    free(b->ncp);
+    free(b->ncp_off);
+    chaff_norm_free(&b->norm);
+    free(b->words);
+    free(b->sent_words);
+    memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,65 @@
+/* doc.h: one comment analysed once, read by every feature family. */
+#ifndef CHAFF_DOC_H
+#define CHAFF_DOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chaff_features.h"
+#include "normalize.h"
+
+/* A word in the normalised text. */
+struct chaff_word {
+    uint32_t off;  /* byte offset in doc->norm */
+    uint32_t len;  /* bytes */
+    uint32_t ncp;  /* code points */
+    uint32_t sent; /* sentence number, 0-based */
+    uint32_t gap_comma; /* 1 if a comma stands between this word and the next */
+    uint64_t hash; /* chaff_fnv1a of the bytes */
+};
+
+struct chaff_doc {
+    const char *raw;       /* valid UTF-8 (invalid bytes became U+FFFD) */
+    size_t raw_len;
+    const int32_t *cp;     /* raw code points */
+    size_t n_cp;
+    const char *norm;      /* NFKC casefolded, see normalize.h */
+    size_t norm_len;
+    const struct chaff_word *words;
+    size_t n_words;
+    const uint32_t *sent_words; /* words in each sentence */
+    size_t n_sentences;    /* sentences with at least one word */
+    size_t n_lines;        /* lines holding something other than spaces */
+    size_t n_urls, n_emails, n_mentions, n_hashtags;
+    size_t n_replaced;     /* U+FFFD in the raw text */
+};
+
+/* Growable storage behind a doc; part of a chaff_fctx. */
+struct chaff_docbuf {
+    struct chaff_buf raw;
+    int32_t *cp;
+    size_t cp_cap;
+    int32_t *ncp;
+    size_t ncp_cap;
+    uint32_t *ncp_off; /* byte offset of each normalised code point */
+    size_t ncp_off_cap;
+    struct chaff_norm norm;
+    struct chaff_word *words;
+    size_t words_cap;
+    uint32_t *sent_words;
+    size_t sent_cap;
+};
+
+/* Analyses text[0..len) into d, using b's buffers. */
+chaff_err chaff_doc_build(struct chaff_docbuf *b, const char *text, size_t len, struct chaff_doc *d);
+void chaff_docbuf_free(struct chaff_docbuf *b);
+
+/* Character classes shared by the families. */
+int chaff_cp_is_letter(int32_t c);
+int chaff_cp_is_digit(int32_t c);
+int chaff_cp_is_space(int32_t c);
+int chaff_cp_is_upper(int32_t c);
+/* Scripts written without spaces between words (Han, kana, Thai...). */
+int chaff_cp_is_unspaced(int32_t c);
+
+#endif

@@ -1,0 +1,196 @@
+/* extract.c: the feature table, the extractor and its per-thread context. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "family.h"
+#include "util.h"
+
+const struct chaff_feature_def chaff_features[CHAFF_NFEATURES] = {
+#define X(id, name, fam, xf) {name, fam, xf},
+#include "table.def"
+#undef X
+};
+
+static const char *const family_names[] = {"length", "lexical", "emoji", "repetition", "script"};
+
+const char *chaff_family_name(int family)
+{
+    if (family < 0 || family >= (int)(sizeof family_names / sizeof *family_names))
+        return "?";
+    return family_names[family];
+}
+
+int chaff_feature_find(const char *name)
+{
+    for (int i = 0; i < CHAFF_NFEATURES; i++) {
+        if (strcmp(chaff_features[i].name, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+void chaff_feature_set_hash(char out[17])
+{
+    uint64_t h = chaff_fnv1a("chaff-features", 14);
+    for (int i = 0; i < CHAFF_NFEATURES; i++) {
+        char line[128];
+        int n = snprintf(line, sizeof line, "%d:%s:%d:%d;", i, chaff_features[i].name,
+                         chaff_features[i].family, chaff_features[i].transform);
+        h = chaff_fnv1a_more(h, line, (size_t)n);
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+double chaff_feature_transform(int index, double value)
+{
+    if (chaff_features[index].transform == XF_LOG)
+        return log1p(value > 0 ? value : 0);
+    return value;
+}
+
+/* Lexicon file names, in enum chaff_lex_id order. */
+static const char *const lex_names[CHAFF_NLEX] = {
+    "function_words", "first_person", "second_person", "llm_vocab", "hedges",
+    "promo", "praise", "template_openers", "template_turns", "list_conjunctions"};
+
+chaff_err chaff_extractor_new(chaff_extractor **out, struct chaff_diag *diag)
+{
+    *out = NULL;
+    chaff_extractor *ex = calloc(1, sizeof *ex);
+    if (!ex)
+        return CHAFF_ENOMEM;
+    for (int i = 0; i < CHAFF_NLEX; i++) {
+        chaff_err err = chaff_lexicon_build(lex_names[i], &ex->lex[i], diag);
+        if (err) {
+            chaff_extractor_free(ex);
+            return err;
+        }
+    }
+    *out = ex;
+    return CHAFF_OK;
+}
+
+void chaff_extractor_free(chaff_extractor *ex)
+{
+    if (!ex)
+        return;
+    for (int i = 0; i < CHAFF_NLEX; i++)
+        chaff_lexicon_free(ex->lex[i]);
+    free(ex);
+}
+
+chaff_err chaff_fctx_new(chaff_fctx **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? CHAFF_OK : CHAFF_ENOMEM;
+}
+
+void chaff_fctx_free(chaff_fctx *ctx)
+{
+    if (!ctx)
+        return;
+    chaff_docbuf_free(&ctx->db);
+    free(ctx->map.keys);
+    free(ctx->map.vals);
+    if (ctx->z_ready)
+        deflateEnd(&ctx->z);
+    free(ctx->zbuf);
+    free(ctx);
+}
+
+size_t chaff_fctx_matches(const chaff_fctx *ctx, int lex, const char **first)
+{
+    if (first)
+        *first = ctx->lex_first[lex];
+    return ctx->lex_count[lex];
+}
+
+const char *chaff_fctx_norm(const chaff_fctx *ctx, size_t *len)
+{
+    *len = ctx->doc.norm_len;
+    return ctx->doc.norm;
+}
+
+chaff_err chaff_hmap_reset(struct chaff_hmap *m, size_t n)
+{
+    size_t want = 64;
+    while (want < n * 2 + 1)
+        want *= 2;
+    if (want > m->cap) {
+        uint64_t *k = chaff_reallocarray(m->keys, want, sizeof *k);
+        if (!k)
+            return CHAFF_ENOMEM;
+        m->keys = k;
+        uint32_t *v = chaff_reallocarray(m->vals, want, sizeof *v);
+        if (!v)
+            return CHAFF_ENOMEM;
+        m->vals = v;
+        m->cap = want;
+    }
+    memset(m->vals, 0, m->cap * sizeof *m->vals);
+    return CHAFF_OK;
+}
+
+static size_t hmap_slot(const struct chaff_hmap *m, uint64_t key)
+{
+    size_t i = (size_t)(key ^ (key >> 31)) & (m->cap - 1);
+    while (m->vals[i] && m->keys[i] != key)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+uint32_t chaff_hmap_add(struct chaff_hmap *m, uint64_t key)
+{
+    size_t i = hmap_slot(m, key);
+    m->keys[i] = key;
+    return ++m->vals[i] & 0x7fffffffu;
+}
+
+uint32_t chaff_hmap_sub(struct chaff_hmap *m, uint64_t key)
+{
+    size_t i = hmap_slot(m, key);
+    /* A key whose count drops to 0 keeps its slot (the high bit marks it
+     * present) so that probing past it still finds later keys. */
+    if ((m->vals[i] & 0x7fffffffu) > 1)
+        return --m->vals[i] & 0x7fffffffu;
+    m->vals[i] = 0x80000000u;
+    return 0;
+}
+
+uint32_t chaff_hmap_get(const struct chaff_hmap *m, uint64_t key)
+{
+    size_t i = hmap_slot(m, key);
+    return m->vals[i] & 0x7fffffffu;
+}
+
+typedef chaff_err (*family_fn)(const chaff_extractor *, chaff_fctx *, const struct chaff_doc *, double *);
+
+/* Adding a family: write its file and list it here. */
+static const family_fn families[] = {
+    chaff_family_length, chaff_family_lexical, chaff_family_emoji,
+    chaff_family_repetition, chaff_family_script,
+};
+
+chaff_err chaff_extract(const chaff_extractor *ex, chaff_fctx *ctx, const char *text, size_t len,
+                        double *out)
+{
+    chaff_err err = chaff_doc_build(&ctx->db, text ? text : "", text ? len : 0, &ctx->doc);
+    if (err)
+        return err;
+    for (int i = 0; i < CHAFF_NLEX; i++)
+        ctx->lex_count[i] = chaff_lexicon_count(ex->lex[i], &ctx->doc, &ctx->lex_first[i]);
+    for (int i = 0; i < CHAFF_NFEATURES; i++)
+        out[i] = 0;
+    for (size_t i = 0; i < sizeof families / sizeof *families; i++) {
+        err = families[i](ex, ctx, &ctx->doc, out);
+        if (err)
+            return err;
+    }
+    for (int i = 0; i < CHAFF_NFEATURES; i++) {
+        if (!isfinite(out[i]))
+            out[i] = 0;
+    }
+    return CHAFF_OK;
+}

@@ -1,0 +1,54 @@
+/* family.h: what the feature families share (private to features/). */
+#ifndef CHAFF_FAMILY_H
+#define CHAFF_FAMILY_H
+
+#include <zlib.h>
+
+#include "doc.h"
+#include "chaff_features.h"
+#include "lexicon.h"
+
+struct chaff_extractor {
+    struct chaff_lexicon *lex[CHAFF_NLEX];
+};
+
+/* A counting hash map on 64-bit keys, reset per use, reused across comments. */
+struct chaff_hmap {
+    uint64_t *keys;
+    uint32_t *vals; /* 0 = empty slot */
+    size_t cap;     /* power of two */
+};
+
+struct chaff_fctx {
+    struct chaff_docbuf db;
+    struct chaff_doc doc;
+    size_t lex_count[CHAFF_NLEX];
+    const char *lex_first[CHAFF_NLEX];
+    struct chaff_hmap map;
+    z_stream z;
+    int z_ready;
+    unsigned char *zbuf;
+    size_t zcap;
+};
+
+/* Clears m and makes room for n keys. */
+chaff_err chaff_hmap_reset(struct chaff_hmap *m, size_t n);
+/* Adds one to key's count; returns the new count. */
+uint32_t chaff_hmap_add(struct chaff_hmap *m, uint64_t key);
+/* Subtracts one from key's count (which must be > 0); returns the new count. */
+uint32_t chaff_hmap_sub(struct chaff_hmap *m, uint64_t key);
+/* key's count, 0 if absent. */
+uint32_t chaff_hmap_get(const struct chaff_hmap *m, uint64_t key);
+
+/* Emoji helpers shared by families. */
+int chaff_cp_is_pictographic(int32_t c);
+int chaff_cp_is_skin_tone(int32_t c);
+
+/* One function per family; each writes only its own features. */
+chaff_err chaff_family_length(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
+chaff_err chaff_family_lexical(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
+chaff_err chaff_family_emoji(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
+chaff_err chaff_family_repetition(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
+chaff_err chaff_family_script(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
+
+#endif

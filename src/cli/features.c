@@ -1,0 +1,138 @@
+/* features.c: chaff features, the extractor alone (as bogolexer is the
+ * tokeniser alone). */
+#include <getopt.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "cli.h"
+#include "chaff_features.h"
+
+static const char help[] =
+    "usage: chaff features [--output jsonl|tsv|libsvm] [reader options] [FILE...|-]\n"
+    "Prints every feature of each comment, by name in index order:\n"
+    "  jsonl   {\"id\": ..., \"features\": {\"bytes\": 12, ...}}\n"
+    "  tsv     a header of names, then one row per comment\n"
+    "  libsvm  LABEL idx:value ... (labels 1 human, 2 low-effort, 3 machine, 0 none),\n"
+    "          raw values for svm-scale, svm-train and svm-grid\n";
+
+enum { OUT_JSONL, OUT_TSV, OUT_LIBSVM };
+
+struct feat_state {
+    const chaff_extractor *ex;
+    chaff_fctx *ctx;
+    int out;
+    int failed;
+};
+
+static void print_value(double v)
+{
+    if (v == (double)(long long)v && v > -1e15 && v < 1e15)
+        printf("%lld", (long long)v);
+    else
+        printf("%.6g", v);
+}
+
+static int feat_record(const struct chaff_record *rec, void *ud)
+{
+    struct feat_state *s = ud;
+    double f[CHAFF_NFEATURES];
+    if (chaff_extract(s->ex, s->ctx, rec->text, rec->text_len, f)) {
+        s->failed = 1;
+        return 1;
+    }
+    switch (s->out) {
+    case OUT_JSONL:
+        fputs("{\"id\":", stdout);
+        if (rec->id) {
+            json_t *id = json_string(rec->id);
+            json_dumpf(id, stdout, JSON_ENCODE_ANY);
+            json_decref(id);
+        } else {
+            printf("%lu", rec->index);
+        }
+        fputs(",\"features\":{", stdout);
+        for (int i = 0; i < CHAFF_NFEATURES; i++) {
+            printf("%s\"%s\":", i ? "," : "", chaff_features[i].name);
+            print_value(f[i]);
+        }
+        fputs("}}\n", stdout);
+        break;
+    case OUT_TSV:
+        for (int i = 0; i < CHAFF_NFEATURES; i++) {
+            if (i)
+                putchar('\t');
+            print_value(f[i]);
+        }
+        putchar('\n');
+        break;
+    default:
+        printf("%d", rec->label >= 0 ? rec->label + 1 : 0);
+        for (int i = 0; i < CHAFF_NFEATURES; i++) {
+            if (f[i] != 0) {
+                printf(" %d:", i + 1);
+                print_value(f[i]);
+            }
+        }
+        putchar('\n');
+        break;
+    }
+    return ferror(stdout) ? 1 : 0;
+}
+
+int cmd_features(int argc, char **argv)
+{
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_INPUT_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    struct cli_input in = {0};
+    struct feat_state s = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int k = cli_input_option(&in, c, optarg);
+        if (k < 0)
+            return EXIT_FAIL;
+        if (k)
+            continue;
+        switch (c) {
+        case 'o':
+            if (strcmp(optarg, "jsonl") == 0)
+                s.out = OUT_JSONL;
+            else if (strcmp(optarg, "tsv") == 0)
+                s.out = OUT_TSV;
+            else if (strcmp(optarg, "libsvm") == 0)
+                s.out = OUT_LIBSVM;
+            else {
+                cli_error("--output: expected jsonl, tsv or libsvm, got '%s'", optarg);
+                return EXIT_FAIL;
+            }
+            break;
+        case 'h': fputs(help, stdout); return EXIT_OK;
+        default: fputs(help, stderr); return EXIT_FAIL;
+        }
+    }
+    if (cli_input_paths(&in, argc - optind, argv + optind, 1))
+        return EXIT_FAIL;
+    chaff_extractor *ex = NULL;
+    struct chaff_diag diag = {""};
+    if (chaff_extractor_new(&ex, &diag) || chaff_fctx_new(&s.ctx)) {
+        cli_error("%s", diag.msg);
+        chaff_extractor_free(ex);
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
+    s.ex = ex;
+    if (s.out == OUT_TSV) {
+        for (int i = 0; i < CHAFF_NFEATURES; i++)
+            printf("%s%s", i ? "\t" : "", chaff_features[i].name);
+        putchar('\n');
+    }
+    struct cli_counts counts = {0};
+    cli_for_each(&in, feat_record, NULL, &s, &counts);
+    int status = s.failed || counts.input_failed || fflush(stdout) != 0 ? EXIT_FAIL : EXIT_OK;
+    chaff_fctx_free(s.ctx);
+    chaff_extractor_free(ex);
+    cli_input_free(&in);
+    return status;
+}

@@ -1,0 +1,219 @@
+/* score.c: chaff score: comment dumps into SQLite. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "model.h"
+#include "store.h"
+
+static const char help[] =
+    "usage: chaff score [--db PATH] [--model DIR] [OPTIONS] FILE...\n"
+    "Scores every comment of the dumps into a SQLite database (default chaff.db).\n"
+    "  --db PATH          database (created if missing)\n"
+    "  --model DIR        model folder (default: the shipped model)\n"
+    "  --review-at P      send to review when P(not human) >= P (default: the model's)\n"
+    "  --hold-at P        hold when P(not human) >= P (default: the model's)\n"
+    "  --batch N          comments per transaction (default 1000)\n"
+    "  --busy-timeout MS  wait this long for a database locked by another process (5000)\n"
+    "  --quiet            no summary\n"
+    "  --format F         auto, jsonl, csv, tsv, text (default auto)\n"
+    "  --text-field NAME  text field or column (default text; CSV: text/content/body/comment)\n"
+    "  --id-field NAME    id field or column (default id)\n"
+    "  --max-bytes N      skip records over N bytes (default 1M)\n"
+    "  --strict           stop at the first malformed record\n"
+    "Exit status: 0 done (bad records are reported and skipped), 2 the run could not\n"
+    "go on (an unreadable input, a bad model, a database error); 130/143 interrupted.\n";
+
+struct score_state {
+    chaff_store *st;
+    chaff_scorer *sc;
+    int64_t run;
+    long scored, dups, batch, since;
+    long per_label[CHAFF_NLABELS];
+    long per_action[3];
+    int failed;
+    long bad_so_far;
+    struct cli_counts *counts;
+};
+
+static int on_record(const struct chaff_record *rec, void *ud)
+{
+    struct score_state *s = ud;
+    struct chaff_verdict v;
+    struct chaff_diag diag = {""};
+    chaff_err err = chaff_score(s->sc, rec->text, rec->text_len, &v);
+    if (err) {
+        cli_error("%s:%lu: cannot score: %s", rec->source, rec->line, chaff_strerror(err));
+        s->failed = 1;
+        return 1;
+    }
+    int dup = 0;
+    err = chaff_store_add(s->st, s->run, rec, &v, &dup, &diag);
+    if (err) {
+        cli_error("%s", diag.msg);
+        s->failed = 1;
+        return 1;
+    }
+    if (dup) {
+        s->dups++;
+    } else {
+        s->scored++;
+        s->per_label[v.label]++;
+        s->per_action[v.action]++;
+    }
+    if (++s->since >= s->batch) {
+        s->since = 0;
+        err = chaff_store_checkpoint(s->st, s->run, s->counts->read, s->scored, s->counts->bad, &diag);
+        if (err) {
+            cli_error("%s", diag.msg);
+            s->failed = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_score(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"model", required_argument, NULL, 'm'},
+                                         {"review-at", required_argument, NULL, 'r'},
+                                         {"hold-at", required_argument, NULL, 'H'},
+                                         {"batch", required_argument, NULL, 'b'},
+                                         {"busy-timeout", required_argument, NULL, 'B'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_INPUT_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    struct cli_input in = {0};
+    const char *db = "chaff.db", *model_dir = NULL;
+    double review_at = -1, hold_at = -1;
+    long batch = 1000;
+    int busy_ms = 5000, quiet = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int k = cli_input_option(&in, c, optarg);
+        if (k < 0)
+            return EXIT_FAIL;
+        if (k)
+            continue;
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'm': model_dir = optarg; break;
+        case 'r':
+            if ((review_at = cli_parse_prob(optarg)) < 0) {
+                cli_error("--review-at: expected a probability between 0 and 1, got '%s'", optarg);
+                return EXIT_FAIL;
+            }
+            break;
+        case 'H':
+            if ((hold_at = cli_parse_prob(optarg)) < 0) {
+                cli_error("--hold-at: expected a probability between 0 and 1, got '%s'", optarg);
+                return EXIT_FAIL;
+            }
+            break;
+        case 'b': batch = atol(optarg); if (batch < 1) batch = 1; break;
+        case 'B': busy_ms = atoi(optarg); break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(help, stdout); return EXIT_OK;
+        default: fputs(help, stderr); return EXIT_FAIL;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("score: name at least one FILE (or - for stdin)");
+        fputs(help, stderr);
+        return EXIT_FAIL;
+    }
+    if (cli_input_paths(&in, argc - optind, argv + optind, 0)) {
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
+    for (size_t i = 0; i < in.npaths; i++) {
+        if (strcmp(in.paths[i], "-") != 0 && access(in.paths[i], R_OK) != 0) {
+            cli_error("%s: cannot read: permission denied", in.paths[i]);
+            cli_input_free(&in);
+            return EXIT_FAIL;
+        }
+    }
+    chaff_model *model = cli_load_model(model_dir);
+    if (!model) {
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
+    double ra, ha;
+    chaff_model_thresholds(model, &ra, &ha);
+    chaff_model_set_thresholds(model, review_at >= 0 ? review_at : ra, hold_at >= 0 ? hold_at : ha);
+
+    struct chaff_diag diag = {""};
+    struct score_state s = {0};
+    struct cli_counts counts = {0};
+    s.batch = batch;
+    s.counts = &counts;
+    int status = EXIT_OK;
+    chaff_err err = chaff_store_open(db, busy_ms, &s.st, &diag);
+    if (err) {
+        cli_error("%s", diag.msg);
+        chaff_model_free(model);
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
+    json_t *inputs = json_array();
+    for (size_t i = 0; i < in.npaths; i++)
+        json_array_append_new(inputs, json_string(in.paths[i]));
+    char *inputs_json = json_dumps(inputs, JSON_COMPACT);
+    json_decref(inputs);
+    err = chaff_store_run_begin(s.st, chaff_model_describe(model), inputs_json ? inputs_json : "[]", &s.run, &diag);
+    free(inputs_json);
+    if (!err)
+        err = chaff_scorer_new(model, &s.sc);
+    if (err) {
+        cli_error("%s", diag.msg[0] ? diag.msg : chaff_strerror(err));
+        chaff_store_close(s.st);
+        chaff_model_free(model);
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
+    cli_catch_signals();
+    double t0 = now_s();
+    cli_for_each(&in, on_record, NULL, &s, &counts);
+    double dt = now_s() - t0;
+    const char *run_status = "done";
+    if (cli_signal) {
+        run_status = "interrupted";
+        status = 128 + cli_signal;
+    } else if (s.failed || counts.input_failed) {
+        run_status = "failed";
+        status = EXIT_FAIL;
+    }
+    err = chaff_store_run_end(s.st, s.run, run_status, counts.read, s.scored, counts.bad, &diag);
+    if (err) {
+        cli_error("%s", diag.msg);
+        status = EXIT_FAIL;
+    }
+    if (!quiet) {
+        fprintf(stderr,
+                "chaff: run %lld %s: read %ld, scored %ld (human %ld, low-effort %ld, machine %ld; "
+                "pass %ld, review %ld, hold %ld), skipped %ld bad, %ld already scored in this run, "
+                "%.2f s (%.0f comments/s) -> %s\n",
+                (long long)s.run, run_status, counts.read, s.scored, s.per_label[0], s.per_label[1],
+                s.per_label[2], s.per_action[0], s.per_action[1], s.per_action[2], counts.bad, s.dups, dt,
+                dt > 0 ? (double)counts.read / dt : 0.0, db);
+    }
+    chaff_scorer_free(s.sc);
+    chaff_store_close(s.st);
+    chaff_model_free(model);
+    cli_input_free(&in);
+    return status;
+}

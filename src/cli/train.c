@@ -1,0 +1,498 @@
+/* train.c: chaff train and chaff eval. */
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "chaff_features.h"
+#include "model.h"
+#include "train.h"
+#include "util.h"
+#include "verdict.h"
+
+static const char train_help[] =
+    "usage: chaff train [-o DIR] [OPTIONS] FILE|DIR...\n"
+    "Trains a model folder from labelled comments (JSONL with \"label\", TSV\n"
+    "label<TAB>text, CSV with a label column; labels human, low-effort, machine).\n"
+    "  -o, --output DIR     model folder to write (default model)\n"
+    "  --grid               choose kernel, C and gamma by cross-validated macro-F1\n"
+    "  --kernel K           rbf, linear or auto (auto: the grid tries both)\n"
+    "  --C X, --gamma G     parameters when not searching (default C 4, gamma 1/features)\n"
+    "  --folds K            cross-validation folds (default 5)\n"
+    "  --grid-rows N        rows sampled for the grid search (default 4000)\n"
+    "  --cap N              keep at most N rows of each input file (deterministic sample)\n"
+    "  --weight PAT=W       repeat the rows of inputs whose path contains PAT W times\n"
+    "  --seed S             seed for sampling and libsvm's folds (default 1)\n"
+    "  --review-at P, --hold-at P   thresholds stored in the model\n"
+    "  --verbose            libsvm's own output\n"
+    "  reader options as for chaff score\n";
+
+struct weight_rule {
+    const char *pattern;
+    int times;
+};
+
+struct rows {
+    double *x;
+    int *y;
+    size_t n, cap;
+    /* per input */
+    size_t file_start;
+    size_t skipped_unlabelled;
+    chaff_extractor *ex;
+    chaff_fctx *ctx;
+    int failed;
+};
+
+static int add_row(struct rows *r, const double *f, int y)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        double *x = chaff_reallocarray(r->x, cap * CHAFF_NFEATURES, sizeof *x);
+        if (!x)
+            return -1;
+        r->x = x;
+        int *yy = chaff_reallocarray(r->y, cap, sizeof *yy);
+        if (!yy)
+            return -1;
+        r->y = yy;
+        r->cap = cap;
+    }
+    memcpy(r->x + r->n * CHAFF_NFEATURES, f, sizeof(double) * CHAFF_NFEATURES);
+    r->y[r->n++] = y;
+    return 0;
+}
+
+static int train_record(const struct chaff_record *rec, void *ud)
+{
+    struct rows *r = ud;
+    if (rec->label < 0) {
+        r->skipped_unlabelled++;
+        return 0;
+    }
+    double f[CHAFF_NFEATURES];
+    if (chaff_extract(r->ex, r->ctx, rec->text, rec->text_len, f)) {
+        r->failed = 1;
+        return 1;
+    }
+    if (add_row(r, f, rec->label)) {
+        r->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Keeps a deterministic sample of cap rows among rows [from, n), in order. */
+static void cap_rows(struct rows *r, size_t from, size_t cap, unsigned seed, const char *path)
+{
+    size_t m = r->n - from;
+    if (m <= cap)
+        return;
+    char *keep = calloc(m, 1);
+    size_t *idx = malloc(m * sizeof *idx);
+    if (!keep || !idx) {
+        free(keep);
+        free(idx);
+        return;
+    }
+    uint64_t s = chaff_fnv1a(path, strlen(path)) ^ (0x9E3779B97F4A7C15ULL * (seed + 1));
+    if (!s)
+        s = 1;
+    for (size_t i = 0; i < m; i++)
+        idx[i] = i;
+    for (size_t i = m; i > 1; i--) {
+        size_t j = (size_t)(xorshift(&s) % i);
+        size_t t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
+    }
+    for (size_t i = 0; i < cap; i++)
+        keep[idx[i]] = 1;
+    size_t w = from;
+    for (size_t i = 0; i < m; i++) {
+        if (!keep[i])
+            continue;
+        memmove(r->x + w * CHAFF_NFEATURES, r->x + (from + i) * CHAFF_NFEATURES, sizeof(double) * CHAFF_NFEATURES);
+        r->y[w] = r->y[from + i];
+        w++;
+    }
+    r->n = w;
+    free(keep);
+    free(idx);
+}
+
+static void print_progress(const char *line, void *ud)
+{
+    (void)ud;
+    fprintf(stderr, "chaff: %s\n", line);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"grid", no_argument, NULL, 'g'},
+                                         {"kernel", required_argument, NULL, 'k'},
+                                         {"C", required_argument, NULL, 'C'},
+                                         {"gamma", required_argument, NULL, 'G'},
+                                         {"folds", required_argument, NULL, 'f'},
+                                         {"grid-rows", required_argument, NULL, 'R'},
+                                         {"cap", required_argument, NULL, 'c'},
+                                         {"weight", required_argument, NULL, 'w'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"review-at", required_argument, NULL, 'r'},
+                                         {"hold-at", required_argument, NULL, 'H'},
+                                         {"verbose", no_argument, NULL, 'v'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_INPUT_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    struct cli_input in = {0};
+    struct chaff_train_opts to = {0};
+    const char *out = "model";
+    size_t cap = 0;
+    struct weight_rule weights[16];
+    int nweights = 0, c;
+    double review_at = CHAFF_DEFAULT_REVIEW_AT, hold_at = CHAFF_DEFAULT_HOLD_AT;
+    to.seed = 1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        int k = cli_input_option(&in, c, optarg);
+        if (k < 0)
+            return EXIT_FAIL;
+        if (k)
+            continue;
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'g': to.grid = 1; break;
+        case 'k':
+            if (strcmp(optarg, "rbf") == 0)
+                to.kernel = CHAFF_KERNEL_RBF;
+            else if (strcmp(optarg, "linear") == 0)
+                to.kernel = CHAFF_KERNEL_LINEAR;
+            else if (strcmp(optarg, "auto") == 0)
+                to.kernel = CHAFF_KERNEL_AUTO;
+            else {
+                cli_error("--kernel: expected rbf, linear or auto, got '%s'", optarg);
+                return EXIT_FAIL;
+            }
+            break;
+        case 'C': to.C = atof(optarg); break;
+        case 'G': to.gamma = atof(optarg); break;
+        case 'f': to.folds = atoi(optarg); break;
+        case 'R': to.grid_rows = (size_t)atol(optarg); break;
+        case 'c': cap = (size_t)atol(optarg); break;
+        case 's': to.seed = (unsigned)atol(optarg); break;
+        case 'v': to.verbose = 1; break;
+        case 'r':
+        case 'H': {
+            double v = cli_parse_prob(optarg);
+            if (v < 0) {
+                cli_error("expected a probability between 0 and 1, got '%s'", optarg);
+                return EXIT_FAIL;
+            }
+            if (c == 'r')
+                review_at = v;
+            else
+                hold_at = v;
+            break;
+        }
+        case 'w': {
+            const char *eq = strrchr(optarg, '=');
+            int times = eq ? atoi(eq + 1) : 0;
+            if (!eq || eq == optarg || times < 1 || times > 100 || nweights == 16) {
+                cli_error("--weight: expected PATTERN=W with W a whole number 1..100, got '%s'", optarg);
+                return EXIT_FAIL;
+            }
+            weights[nweights].pattern = strndup(optarg, (size_t)(eq - optarg));
+            weights[nweights].times = times;
+            nweights++;
+            break;
+        }
+        case 'h': fputs(train_help, stdout); return EXIT_OK;
+        default: fputs(train_help, stderr); return EXIT_FAIL;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("train: name the labelled FILEs or folders to train on");
+        return EXIT_FAIL;
+    }
+    if (cli_input_paths(&in, argc - optind, argv + optind, 0))
+        return EXIT_FAIL;
+    struct rows rows = {0};
+    struct chaff_diag diag = {""};
+    if (chaff_extractor_new(&rows.ex, &diag) || chaff_fctx_new(&rows.ctx)) {
+        cli_error("%s", diag.msg);
+        return EXIT_FAIL;
+    }
+    to.progress = print_progress;
+    json_t *inputs = json_array();
+    int status = EXIT_OK;
+    for (size_t i = 0; i < in.npaths && status == EXIT_OK; i++) {
+        struct cli_input one = in;
+        one.paths = &in.paths[i];
+        one.npaths = 1;
+        struct cli_counts counts = {0};
+        size_t from = rows.n;
+        rows.skipped_unlabelled = 0;
+        cli_for_each(&one, train_record, NULL, &rows, &counts);
+        if (rows.failed || counts.input_failed) {
+            status = EXIT_FAIL;
+            break;
+        }
+        if (cap)
+            cap_rows(&rows, from, cap, to.seed, in.paths[i]);
+        int times = 1;
+        for (int w = 0; w < nweights; w++) {
+            if (strstr(in.paths[i], weights[w].pattern))
+                times = weights[w].times;
+        }
+        size_t kept = rows.n - from;
+        for (int t = 1; t < times; t++) {
+            for (size_t k = 0; k < kept; k++) {
+                if (add_row(&rows, rows.x + (from + k) * CHAFF_NFEATURES, rows.y[from + k])) {
+                    status = EXIT_FAIL;
+                    break;
+                }
+            }
+        }
+        size_t per[CHAFF_NLABELS] = {0};
+        for (size_t k = from; k < from + kept; k++)
+            per[rows.y[k]]++;
+        char sha[65] = "";
+        if (strcmp(in.paths[i], "-") != 0)
+            chaff_sha256_file(in.paths[i], sha);
+        json_array_append_new(inputs, json_pack("{s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I}, s:I, s:i}", "path",
+                                                in.paths[i], "sha256", sha, "records", (json_int_t)counts.read,
+                                                "bad", (json_int_t)counts.bad, "used", "human", (json_int_t)per[0],
+                                                "low-effort", (json_int_t)per[1], "machine", (json_int_t)per[2],
+                                                "unlabelled", (json_int_t)rows.skipped_unlabelled, "weight", times));
+        fprintf(stderr, "chaff: %s: %zu human, %zu low-effort, %zu machine%s\n", in.paths[i], per[0], per[1],
+                per[2], times > 1 ? " (repeated)" : "");
+    }
+    if (status == EXIT_OK) {
+        json_t *meta = json_object();
+        json_object_set_new(meta, "inputs", inputs);
+        json_object_set_new(meta, "cap_per_file", json_integer((json_int_t)cap));
+        json_object_set_new(meta, "thresholds", json_pack("{s:f, s:f}", "review_at", review_at, "hold_at", hold_at));
+        struct chaff_train_result res;
+        fprintf(stderr, "chaff: training on %zu rows with %d features\n", rows.n, CHAFF_NFEATURES);
+        chaff_err err = chaff_train(rows.x, rows.y, rows.n, &to, out, meta, &res, &diag);
+        json_decref(meta);
+        if (err) {
+            cli_error("%s", diag.msg[0] ? diag.msg : chaff_strerror(err));
+            status = EXIT_FAIL;
+        } else {
+            struct chaff_metrics m;
+            chaff_metrics_compute(&res.cv, &m);
+            fprintf(stderr, "chaff: wrote %s: %s kernel, C %g, gamma %g, %d support vectors; cross-validated "
+                            "macro-F1 %.4f, accuracy %.4f\n",
+                    out, res.kernel == CHAFF_KERNEL_RBF ? "rbf" : "linear", res.C, res.gamma, res.n_sv, m.macro_f1,
+                    m.accuracy);
+        }
+    } else {
+        json_decref(inputs);
+    }
+    for (int w = 0; w < nweights; w++)
+        free((char *)weights[w].pattern);
+    free(rows.x);
+    free(rows.y);
+    chaff_fctx_free(rows.ctx);
+    chaff_extractor_free(rows.ex);
+    cli_input_free(&in);
+    return status;
+}
+
+/* ---- eval ---- */
+
+static const char eval_help[] =
+    "usage: chaff eval [--model DIR] [--json] [OPTIONS] FILE|DIR...\n"
+    "Scores labelled comments and prints, per input file and pooled: the confusion\n"
+    "matrix, per-class precision, recall and F1, macro-F1 (over the classes present),\n"
+    "accuracy, the share of humans flagged (labelled low-effort or machine) and held,\n"
+    "and the share of non-humans caught.\n"
+    "  --model DIR, --review-at P, --hold-at P, reader options as for chaff score\n";
+
+struct eval_file {
+    struct chaff_confusion c;
+    unsigned long human_held, human_review;
+};
+
+struct eval_state {
+    chaff_scorer *sc;
+    struct eval_file *cur;
+    unsigned long unlabelled;
+    int failed;
+};
+
+static int eval_record(const struct chaff_record *rec, void *ud)
+{
+    struct eval_state *s = ud;
+    if (rec->label < 0) {
+        s->unlabelled++;
+        return 0;
+    }
+    struct chaff_verdict v;
+    if (chaff_score(s->sc, rec->text, rec->text_len, &v)) {
+        s->failed = 1;
+        return 1;
+    }
+    s->cur->c.m[rec->label][v.label]++;
+    if (rec->label == CHAFF_HUMAN) {
+        s->cur->human_held += v.action == CHAFF_HOLD;
+        s->cur->human_review += v.action == CHAFF_REVIEW;
+    }
+    return 0;
+}
+
+static json_t *metrics_json(const char *name, const struct eval_file *f)
+{
+    struct chaff_metrics m;
+    chaff_metrics_compute(&f->c, &m);
+    json_t *per = json_object();
+    for (int k = 0; k < CHAFF_NLABELS; k++) {
+        json_object_set_new(per, chaff_label_name(k),
+                            json_pack("{s:I, s:f, s:f, s:f}", "support", (json_int_t)m.support[k], "precision",
+                                      m.precision[k], "recall", m.recall[k], "f1", m.f1[k]));
+    }
+    json_t *cm = json_array();
+    for (int t = 0; t < CHAFF_NLABELS; t++)
+        json_array_append_new(cm, json_pack("[I,I,I]", (json_int_t)f->c.m[t][0], (json_int_t)f->c.m[t][1],
+                                            (json_int_t)f->c.m[t][2]));
+    double held = m.support[0] ? (double)f->human_held / (double)m.support[0] : 0;
+    return json_pack("{s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:o, s:o}", "input", name, "n", (json_int_t)m.n,
+                     "macro_f1", m.macro_f1, "accuracy", m.accuracy, "humans_flagged", m.humans_flagged,
+                     "humans_held", held, "nonhuman_caught", m.nonhuman_caught, "per_class", per,
+                     "confusion_truth_by_predicted", cm);
+}
+
+static void metrics_text(const char *name, const struct eval_file *f)
+{
+    struct chaff_metrics m;
+    chaff_metrics_compute(&f->c, &m);
+    printf("== %s (%lu comments)\n", name, m.n);
+    printf("  truth \\ predicted   human  low-effort  machine\n");
+    for (int t = 0; t < CHAFF_NLABELS; t++)
+        printf("  %-18s %7lu %11lu %8lu\n", chaff_label_name(t), f->c.m[t][0], f->c.m[t][1], f->c.m[t][2]);
+    for (int k = 0; k < CHAFF_NLABELS; k++) {
+        if (m.support[k])
+            printf("  %-10s precision %.3f  recall %.3f  F1 %.3f\n", chaff_label_name(k), m.precision[k],
+                   m.recall[k], m.f1[k]);
+    }
+    printf("  macro-F1 %.3f  accuracy %.3f", m.macro_f1, m.accuracy);
+    if (m.support[0])
+        printf("  humans flagged %.1f%%  humans held %.1f%%", 100 * m.humans_flagged,
+               100.0 * (double)f->human_held / (double)m.support[0]);
+    if (m.n > m.support[0])
+        printf("  non-humans caught %.1f%%", 100 * m.nonhuman_caught);
+    printf("\n");
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"review-at", required_argument, NULL, 'r'},
+                                         {"hold-at", required_argument, NULL, 'H'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         CLI_INPUT_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
+    struct cli_input in = {0};
+    const char *model_dir = NULL;
+    int as_json = 0, c;
+    double review_at = -1, hold_at = -1;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int k = cli_input_option(&in, c, optarg);
+        if (k < 0)
+            return EXIT_FAIL;
+        if (k)
+            continue;
+        switch (c) {
+        case 'm': model_dir = optarg; break;
+        case 'j': as_json = 1; break;
+        case 'r':
+        case 'H': {
+            double v = cli_parse_prob(optarg);
+            if (v < 0) {
+                cli_error("expected a probability between 0 and 1, got '%s'", optarg);
+                return EXIT_FAIL;
+            }
+            if (c == 'r')
+                review_at = v;
+            else
+                hold_at = v;
+            break;
+        }
+        case 'h': fputs(eval_help, stdout); return EXIT_OK;
+        default: fputs(eval_help, stderr); return EXIT_FAIL;
+        }
+    }
+    if (optind >= argc) {
+        cli_error("eval: name the labelled FILEs or folders to measure on");
+        return EXIT_FAIL;
+    }
+    if (cli_input_paths(&in, argc - optind, argv + optind, 0))
+        return EXIT_FAIL;
+    chaff_model *model = cli_load_model(model_dir);
+    if (!model) {
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
+    double ra, ha;
+    chaff_model_thresholds(model, &ra, &ha);
+    chaff_model_set_thresholds(model, review_at >= 0 ? review_at : ra, hold_at >= 0 ? hold_at : ha);
+    struct eval_state s = {0};
+    if (chaff_scorer_new(model, &s.sc)) {
+        chaff_model_free(model);
+        return EXIT_FAIL;
+    }
+    struct eval_file *files = calloc(in.npaths + 1, sizeof *files);
+    int status = EXIT_OK;
+    for (size_t i = 0; i < in.npaths; i++) {
+        struct cli_input one = in;
+        one.paths = &in.paths[i];
+        one.npaths = 1;
+        struct cli_counts counts = {0};
+        s.cur = &files[i];
+        cli_for_each(&one, eval_record, NULL, &s, &counts);
+        if (s.failed || counts.input_failed)
+            status = EXIT_FAIL;
+        struct eval_file *all = &files[in.npaths];
+        for (int t = 0; t < CHAFF_NLABELS; t++)
+            for (int p = 0; p < CHAFF_NLABELS; p++)
+                all->c.m[t][p] += files[i].c.m[t][p];
+        all->human_held += files[i].human_held;
+        all->human_review += files[i].human_review;
+    }
+    if (as_json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < in.npaths; i++)
+            json_array_append_new(arr, metrics_json(in.paths[i], &files[i]));
+        json_t *root = json_pack("{s:s, s:o, s:o}", "model", chaff_model_describe(model), "files", arr, "pooled",
+                                 metrics_json("pooled", &files[in.npaths]));
+        json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+        fputc('\n', stdout);
+        json_decref(root);
+    } else {
+        for (size_t i = 0; i < in.npaths; i++)
+            metrics_text(in.paths[i], &files[i]);
+        if (in.npaths > 1)
+            metrics_text("pooled", &files[in.npaths]);
+    }
+    if (s.unlabelled)
+        cli_error("eval: %lu records without a label were not counted", s.unlabelled);
+    free(files);
+    chaff_scorer_free(s.sc);
+    chaff_model_free(model);
+    cli_input_free(&in);
+    return status;
+}

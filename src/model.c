@@ -1,0 +1,648 @@
+/* model.c: load and check a model folder; predict with libsvm.
+ *
+ * libsvm's svm_load_model() trusts its input (a malformed file crashes it)
+ * and switches the process locale while it reads. chaff therefore parses
+ * and validates the file itself, in the C locale of this thread only
+ * (strtod_l), and builds the struct svm_model from what it parsed; libsvm
+ * is used for prediction. */
+#include "model.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <libsvm/svm.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+struct chaff_model {
+    struct svm_model *svm;
+    int class_label[CHAFF_NLABELS]; /* svm class k -> chaff label */
+    double lo[CHAFF_NFEATURES], hi[CHAFF_NFEATURES];
+    double human_typical[CHAFF_NFEATURES];
+    double review_at, hold_at;
+    chaff_extractor *ex;
+    char describe[512];
+};
+
+const chaff_extractor *chaff_model_extractor(const chaff_model *m)
+{
+    return m->ex;
+}
+
+const char *chaff_model_describe(const chaff_model *m)
+{
+    return m->describe;
+}
+
+void chaff_model_thresholds(const chaff_model *m, double *review_at, double *hold_at)
+{
+    *review_at = m->review_at;
+    *hold_at = m->hold_at;
+}
+
+double chaff_model_human_typical(const chaff_model *m, int i)
+{
+    return m->human_typical[i];
+}
+
+chaff_err chaff_model_set_thresholds(chaff_model *m, double review_at, double hold_at)
+{
+    if (!m || !(review_at >= 0 && review_at <= 1) || !(hold_at >= 0 && hold_at <= 1))
+        return CHAFF_EINVAL;
+    m->review_at = review_at;
+    m->hold_at = hold_at;
+    return CHAFF_OK;
+}
+
+/* ---- reading files ---- */
+
+static chaff_err slurp(const char *path, long max, char **out, size_t *len, struct chaff_diag *diag)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return chaff_diagf(diag, CHAFF_EMODEL, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return chaff_diagf(diag, CHAFF_EMODEL, "%s: not a regular file", path);
+    }
+    if (st.st_size > max) {
+        fclose(f);
+        return chaff_diagf(diag, CHAFF_EMODEL, "%s: %lld bytes is over the limit of %ld", path,
+                           (long long)st.st_size, max);
+    }
+    char *buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        fclose(f);
+        return CHAFF_ENOMEM;
+    }
+    size_t n = fread(buf, 1, (size_t)st.st_size, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return chaff_diagf(diag, CHAFF_EMODEL, "%s: read error", path);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return CHAFF_OK;
+}
+
+/* A cursor over the lines of a buffer. */
+struct lines {
+    char *p, *end;
+    unsigned long no;
+    const char *path;
+};
+
+static char *next_line(struct lines *l)
+{
+    if (l->p >= l->end)
+        return NULL;
+    char *s = l->p;
+    char *nl = memchr(s, '\n', (size_t)(l->end - s));
+    if (nl) {
+        *nl = '\0';
+        l->p = nl + 1;
+    } else {
+        l->p = l->end;
+    }
+    size_t n = strlen(s);
+    if (n && s[n - 1] == '\r')
+        s[n - 1] = '\0';
+    l->no++;
+    return s;
+}
+
+/* Parses exactly count finite numbers from s into out. */
+static int parse_numbers(const char *s, locale_t c, double *out, int count)
+{
+    for (int i = 0; i < count; i++) {
+        char *e;
+        errno = 0;
+        double v = strtod_l(s, &e, c);
+        if (e == s || errno == ERANGE || !isfinite(v))
+            return 0;
+        out[i] = v;
+        s = e;
+    }
+    while (*s == ' ')
+        s++;
+    return *s == '\0';
+}
+
+static int parse_ints(const char *s, long *out, int count)
+{
+    for (int i = 0; i < count; i++) {
+        char *e;
+        errno = 0;
+        long v = strtol(s, &e, 10);
+        if (e == s || errno == ERANGE)
+            return 0;
+        out[i] = v;
+        s = e;
+    }
+    while (*s == ' ')
+        s++;
+    return *s == '\0';
+}
+
+/* Expects line "key rest" and returns rest, or NULL. */
+static const char *expect_key(char *line, const char *key)
+{
+    if (!line)
+        return NULL;
+    size_t n = strlen(key);
+    if (strncmp(line, key, n) != 0 || (line[n] != ' ' && line[n] != '\0'))
+        return NULL;
+    return line[n] == ' ' ? line + n + 1 : line + n;
+}
+
+struct parsed {
+    int kernel;
+    double gamma;
+    int nr_class;
+    long total_sv;
+    double rho[3], probA[3], probB[3];
+    long label[3], nr_sv[3];
+    double *coef;           /* total_sv * (nr_class-1), row-major per SV */
+    struct svm_node *nodes; /* all SV nodes with -1 terminators */
+    size_t *start;          /* first node of each SV */
+};
+
+static void parsed_free(struct parsed *p)
+{
+    free(p->coef);
+    free(p->nodes);
+    free(p->start);
+    memset(p, 0, sizeof *p);
+}
+
+#define BAD(...) chaff_diagf(diag, CHAFF_EMODEL, __VA_ARGS__)
+
+static chaff_err parse_model(char *buf, size_t len, const char *path, int n_features, struct parsed *p,
+                             struct chaff_diag *diag)
+{
+    memset(p, 0, sizeof *p);
+    if (memchr(buf, '\0', len))
+        return BAD("%s: contains NUL bytes: not a libsvm model file", path);
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (!c)
+        return CHAFF_ENOMEM;
+    struct lines l = {buf, buf + len, 0, path};
+    chaff_err err = CHAFF_OK;
+    char *line;
+    const char *v;
+    int npairs;
+
+    line = next_line(&l);
+    if (!(v = expect_key(line, "svm_type"))) {
+        err = BAD("%s:%lu: expected \"svm_type\" first: not a libsvm model file", path, l.no);
+        goto out;
+    }
+    if (strcmp(v, "c_svc") != 0) {
+        err = BAD("%s:%lu: svm_type %.40s is not supported (chaff needs c_svc)", path, l.no, v);
+        goto out;
+    }
+    line = next_line(&l);
+    if (!(v = expect_key(line, "kernel_type"))) {
+        err = BAD("%s:%lu: expected \"kernel_type\" after svm_type", path, l.no);
+        goto out;
+    }
+    if (strcmp(v, "rbf") == 0) {
+        p->kernel = RBF;
+        line = next_line(&l);
+        if (!(v = expect_key(line, "gamma")) || !parse_numbers(v, c, &p->gamma, 1) || p->gamma <= 0) {
+            err = BAD("%s:%lu: expected \"gamma\" with a positive number", path, l.no);
+            goto out;
+        }
+    } else if (strcmp(v, "linear") == 0) {
+        p->kernel = LINEAR;
+    } else {
+        err = BAD("%s:%lu: kernel_type %.40s is not supported (rbf or linear)", path, l.no, v);
+        goto out;
+    }
+    long nc;
+    line = next_line(&l);
+    if (!(v = expect_key(line, "nr_class")) || !parse_ints(v, &nc, 1) || nc < 2 || nc > 3) {
+        err = BAD("%s:%lu: expected \"nr_class\" of 2 or 3", path, l.no);
+        goto out;
+    }
+    p->nr_class = (int)nc;
+    npairs = p->nr_class * (p->nr_class - 1) / 2;
+    line = next_line(&l);
+    if (!(v = expect_key(line, "total_sv")) || !parse_ints(v, &p->total_sv, 1) || p->total_sv < 1 ||
+        p->total_sv > CHAFF_MODEL_MAX_SV) {
+        err = BAD("%s:%lu: expected \"total_sv\" between 1 and %d", path, l.no, CHAFF_MODEL_MAX_SV);
+        goto out;
+    }
+    line = next_line(&l);
+    if (!(v = expect_key(line, "rho")) || !parse_numbers(v, c, p->rho, npairs)) {
+        err = BAD("%s:%lu: expected \"rho\" with %d numbers", path, l.no, npairs);
+        goto out;
+    }
+    line = next_line(&l);
+    if (!(v = expect_key(line, "label")) || !parse_ints(v, p->label, p->nr_class)) {
+        err = BAD("%s:%lu: expected \"label\" with %d labels", path, l.no, p->nr_class);
+        goto out;
+    }
+    for (int i = 0; i < p->nr_class; i++) {
+        if (p->label[i] < 1 || p->label[i] > CHAFF_NLABELS) {
+            err = BAD("%s:%lu: label %ld is not 1 (human), 2 (low-effort) or 3 (machine)", path, l.no, p->label[i]);
+            goto out;
+        }
+        for (int j = 0; j < i; j++) {
+            if (p->label[i] == p->label[j]) {
+                err = BAD("%s:%lu: label %ld appears twice", path, l.no, p->label[i]);
+                goto out;
+            }
+        }
+    }
+    line = next_line(&l);
+    if (!(v = expect_key(line, "probA")) || !parse_numbers(v, c, p->probA, npairs)) {
+        err = BAD("%s:%lu: expected \"probA\" with %d numbers (the model needs probability estimates: "
+                  "train with -b 1)", path, l.no, npairs);
+        goto out;
+    }
+    line = next_line(&l);
+    if (!(v = expect_key(line, "probB")) || !parse_numbers(v, c, p->probB, npairs)) {
+        err = BAD("%s:%lu: expected \"probB\" with %d numbers", path, l.no, npairs);
+        goto out;
+    }
+    line = next_line(&l);
+    if (!(v = expect_key(line, "nr_sv")) || !parse_ints(v, p->nr_sv, p->nr_class)) {
+        err = BAD("%s:%lu: expected \"nr_sv\" with %d counts", path, l.no, p->nr_class);
+        goto out;
+    }
+    long sum = 0;
+    for (int i = 0; i < p->nr_class; i++) {
+        if (p->nr_sv[i] < 0 || p->nr_sv[i] > p->total_sv) {
+            err = BAD("%s:%lu: nr_sv count %ld out of range", path, l.no, p->nr_sv[i]);
+            goto out;
+        }
+        sum += p->nr_sv[i];
+    }
+    if (sum != p->total_sv) {
+        err = BAD("%s:%lu: nr_sv counts add up to %ld, total_sv says %ld", path, l.no, sum, p->total_sv);
+        goto out;
+    }
+    line = next_line(&l);
+    if (!line || strcmp(line, "SV") != 0) {
+        err = BAD("%s:%lu: expected \"SV\" before the support vectors", path, l.no);
+        goto out;
+    }
+    {
+        size_t nsv = (size_t)p->total_sv, ncoef = (size_t)(p->nr_class - 1);
+        size_t node_cap = nsv * 8 + 1, nn = 0;
+        p->coef = chaff_calloc(nsv * ncoef, sizeof *p->coef);
+        p->start = chaff_calloc(nsv, sizeof *p->start);
+        p->nodes = chaff_calloc(node_cap, sizeof *p->nodes);
+        if (!p->coef || !p->start || !p->nodes) {
+            err = CHAFF_ENOMEM;
+            goto out;
+        }
+        for (size_t k = 0; k < nsv; k++) {
+            line = next_line(&l);
+            if (!line) {
+                err = BAD("%s:%lu: file ends after %zu of %zu support vectors", path, l.no, k, nsv);
+                goto out;
+            }
+            char *s = line;
+            for (size_t j = 0; j < ncoef; j++) {
+                char *e;
+                errno = 0;
+                double x = strtod_l(s, &e, c);
+                if (e == s || errno == ERANGE || !isfinite(x)) {
+                    err = BAD("%s:%lu: expected %zu coefficients", path, l.no, ncoef);
+                    goto out;
+                }
+                p->coef[k * ncoef + j] = x;
+                s = e;
+            }
+            p->start[k] = nn;
+            long prev = 0;
+            for (;;) {
+                while (*s == ' ')
+                    s++;
+                if (*s == '\0')
+                    break;
+                char *e;
+                errno = 0;
+                long idx = strtol(s, &e, 10);
+                if (e == s || *e != ':' || errno == ERANGE) {
+                    err = BAD("%s:%lu: expected index:value", path, l.no);
+                    goto out;
+                }
+                if (idx <= prev || idx > n_features) {
+                    err = BAD("%s:%lu: feature index %ld is %s", path, l.no, idx,
+                              idx > n_features ? "beyond this feature set" : "not increasing");
+                    goto out;
+                }
+                s = e + 1;
+                errno = 0;
+                double x = strtod_l(s, &e, c);
+                if (e == s || errno == ERANGE || !isfinite(x)) {
+                    err = BAD("%s:%lu: feature %ld has no finite value", path, l.no, idx);
+                    goto out;
+                }
+                s = e;
+                if (nn + 2 >= node_cap) {
+                    size_t cap = node_cap * 2;
+                    struct svm_node *q = chaff_reallocarray(p->nodes, cap, sizeof *q);
+                    if (!q) {
+                        err = CHAFF_ENOMEM;
+                        goto out;
+                    }
+                    p->nodes = q;
+                    node_cap = cap;
+                }
+                p->nodes[nn].index = (int)idx;
+                p->nodes[nn].value = x;
+                nn++;
+                prev = idx;
+            }
+            p->nodes[nn].index = -1;
+            p->nodes[nn].value = 0;
+            nn++;
+        }
+        while ((line = next_line(&l)) != NULL) {
+            if (line[0] != '\0') {
+                err = BAD("%s:%lu: more support vectors than total_sv %zu", path, l.no, nsv);
+                goto out;
+            }
+        }
+    }
+out:
+    freelocale(c);
+    if (err)
+        parsed_free(p);
+    return err;
+}
+
+chaff_err chaff_model_validate_file(const char *path, int n_features, struct chaff_diag *diag)
+{
+    char *buf;
+    size_t len;
+    chaff_err err = slurp(path, CHAFF_MODEL_MAX_BYTES, &buf, &len, diag);
+    if (err)
+        return err;
+    struct parsed p;
+    err = parse_model(buf, len, path, n_features, &p, diag);
+    free(buf);
+    parsed_free(&p);
+    return err;
+}
+
+/* Builds a struct svm_model laid out as svm_load_model() would, so that
+ * svm_free_and_destroy_model() frees it (free_sv = 1: SV[0] owns the nodes). */
+static chaff_err build_svm(struct parsed *p, struct svm_model **out)
+{
+    int k = p->nr_class, npairs = k * (k - 1) / 2;
+    size_t l = (size_t)p->total_sv;
+    struct svm_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return CHAFF_ENOMEM;
+    m->param.svm_type = C_SVC;
+    m->param.kernel_type = p->kernel;
+    m->param.gamma = p->gamma;
+    m->nr_class = k;
+    m->l = (int)l;
+    m->free_sv = 1;
+    m->rho = malloc(sizeof(double) * (size_t)npairs);
+    m->probA = malloc(sizeof(double) * (size_t)npairs);
+    m->probB = malloc(sizeof(double) * (size_t)npairs);
+    m->label = malloc(sizeof(int) * (size_t)k);
+    m->nSV = malloc(sizeof(int) * (size_t)k);
+    m->sv_coef = calloc((size_t)(k - 1), sizeof(double *));
+    m->SV = calloc(l, sizeof(struct svm_node *));
+    int ok = m->rho && m->probA && m->probB && m->label && m->nSV && m->sv_coef && m->SV;
+    for (int j = 0; ok && j < k - 1; j++) {
+        m->sv_coef[j] = malloc(sizeof(double) * l);
+        ok = m->sv_coef[j] != NULL;
+    }
+    if (!ok) {
+        m->free_sv = 0; /* SV[0] not set yet */
+        svm_free_and_destroy_model(&m);
+        return CHAFF_ENOMEM;
+    }
+    for (int i = 0; i < npairs; i++) {
+        m->rho[i] = p->rho[i];
+        m->probA[i] = p->probA[i];
+        m->probB[i] = p->probB[i];
+    }
+    for (int i = 0; i < k; i++) {
+        m->label[i] = (int)p->label[i];
+        m->nSV[i] = (int)p->nr_sv[i];
+    }
+    for (size_t s = 0; s < l; s++) {
+        for (int j = 0; j < k - 1; j++)
+            m->sv_coef[j][s] = p->coef[s * (size_t)(k - 1) + (size_t)j];
+        m->SV[s] = p->nodes + p->start[s];
+    }
+    p->nodes = NULL; /* now owned by m->SV[0] */
+    *out = m;
+    return CHAFF_OK;
+}
+
+/* ---- ranges (svm-scale format) ---- */
+
+static chaff_err load_ranges(const char *path, chaff_model *m, struct chaff_diag *diag)
+{
+    char *buf;
+    size_t len;
+    chaff_err err = slurp(path, 1 << 20, &buf, &len, diag);
+    if (err)
+        return err;
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (!c) {
+        free(buf);
+        return CHAFF_ENOMEM;
+    }
+    struct lines l = {buf, buf + len, 0, path};
+    char *line = next_line(&l);
+    double lu[2];
+    int seen[CHAFF_NFEATURES] = {0};
+    if (!line || strcmp(line, "x") != 0) {
+        err = BAD("%s:%lu: expected \"x\" (svm-scale ranges)", path, l.no);
+        goto out;
+    }
+    line = next_line(&l);
+    if (!line || !parse_numbers(line, c, lu, 2) || lu[0] != -1 || lu[1] != 1) {
+        err = BAD("%s:%lu: expected \"-1 1\"", path, l.no);
+        goto out;
+    }
+    for (int i = 0; i < CHAFF_NFEATURES; i++) {
+        m->lo[i] = 0;
+        m->hi[i] = 0;
+    }
+    while ((line = next_line(&l)) != NULL) {
+        if (line[0] == '\0')
+            continue;
+        char *e;
+        long idx = strtol(line, &e, 10);
+        double mm[2];
+        if (e == line || idx < 1 || idx > CHAFF_NFEATURES || !parse_numbers(e, c, mm, 2) || mm[0] > mm[1]) {
+            err = BAD("%s:%lu: expected \"index min max\" with index 1..%d", path, l.no, CHAFF_NFEATURES);
+            goto out;
+        }
+        m->lo[idx - 1] = mm[0];
+        m->hi[idx - 1] = mm[1];
+        seen[idx - 1] = 1;
+    }
+    (void)seen;
+out:
+    freelocale(c);
+    free(buf);
+    return err;
+}
+
+/* ---- metadata ---- */
+
+static chaff_err load_meta(const char *path, chaff_model *m, struct chaff_diag *diag)
+{
+    json_error_t jerr;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return BAD("%s:%d: invalid JSON: %s", path, jerr.line, jerr.text);
+    chaff_err err = CHAFF_OK;
+    char hash[17];
+    chaff_feature_set_hash(hash);
+    json_t *fs = json_object_get(root, "feature_set");
+    json_t *ver = json_object_get(fs, "version");
+    json_t *h = json_object_get(fs, "hash");
+    json_t *cnt = json_object_get(fs, "count");
+    if (!json_is_integer(ver) || !json_is_string(h)) {
+        err = BAD("%s: no feature_set {version, hash}: not a chaff model folder", path);
+        goto out;
+    }
+    if (json_integer_value(ver) != CHAFF_FEATURE_SET_VERSION || strcmp(json_string_value(h), hash) != 0 ||
+        (json_is_integer(cnt) && json_integer_value(cnt) != CHAFF_NFEATURES)) {
+        err = chaff_diagf(diag, CHAFF_EMISMATCH,
+                          "%s: the model was built for feature set %lld/%.20s, this chaff extracts "
+                          "feature set %d/%s; retrain it with chaff train",
+                          path, (long long)json_integer_value(ver), json_string_value(h),
+                          CHAFF_FEATURE_SET_VERSION, hash);
+        goto out;
+    }
+    json_t *th = json_object_get(root, "thresholds");
+    json_t *ra = json_object_get(th, "review_at"), *ha = json_object_get(th, "hold_at");
+    m->review_at = json_is_number(ra) ? json_number_value(ra) : CHAFF_DEFAULT_REVIEW_AT;
+    m->hold_at = json_is_number(ha) ? json_number_value(ha) : CHAFF_DEFAULT_HOLD_AT;
+    if (!(m->review_at >= 0 && m->review_at <= 1 && m->hold_at >= 0 && m->hold_at <= 1)) {
+        err = BAD("%s: thresholds must lie between 0 and 1", path);
+        goto out;
+    }
+    json_t *ht = json_object_get(root, "human_typical");
+    if (json_is_array(ht) && json_array_size(ht) == CHAFF_NFEATURES) {
+        for (int i = 0; i < CHAFF_NFEATURES; i++) {
+            json_t *x = json_array_get(ht, (size_t)i);
+            m->human_typical[i] = json_is_number(x) ? json_number_value(x) : 0;
+        }
+    }
+out:
+    json_decref(root);
+    return err;
+}
+
+chaff_err chaff_model_load(const char *dir, chaff_model **out, struct chaff_diag *diag)
+{
+    if (!dir || !out)
+        return CHAFF_EINVAL;
+    *out = NULL;
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return BAD("%s: model folder not found: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return BAD("%s: not a model folder (expected a folder with %s, %s, %s)", dir, CHAFF_MODEL_FILE,
+                   CHAFF_RANGES_FILE, CHAFF_META_FILE);
+    chaff_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return CHAFF_ENOMEM;
+    char path[4096];
+    chaff_err err;
+    snprintf(path, sizeof path, "%s/%s", dir, CHAFF_META_FILE);
+    err = load_meta(path, m, diag);
+    if (!err) {
+        snprintf(path, sizeof path, "%s/%s", dir, CHAFF_RANGES_FILE);
+        err = load_ranges(path, m, diag);
+    }
+    if (!err) {
+        snprintf(path, sizeof path, "%s/%s", dir, CHAFF_MODEL_FILE);
+        char *buf;
+        size_t len;
+        err = slurp(path, CHAFF_MODEL_MAX_BYTES, &buf, &len, diag);
+        if (!err) {
+            struct parsed p;
+            err = parse_model(buf, len, path, CHAFF_NFEATURES, &p, diag);
+            free(buf);
+            if (!err) {
+                err = build_svm(&p, &m->svm);
+                parsed_free(&p);
+            }
+        }
+    }
+    if (!err) {
+        for (int i = 0; i < m->svm->nr_class; i++)
+            m->class_label[i] = m->svm->label[i] - 1;
+        err = chaff_extractor_new(&m->ex, diag);
+    }
+    if (err) {
+        chaff_model_free(m);
+        return err;
+    }
+    char hash[17];
+    chaff_feature_set_hash(hash);
+    snprintf(m->describe, sizeof m->describe, "%s (feature set %d/%s, %s kernel, %d SV)", dir,
+             CHAFF_FEATURE_SET_VERSION, hash, m->svm->param.kernel_type == RBF ? "rbf" : "linear",
+             m->svm->l);
+    *out = m;
+    return CHAFF_OK;
+}
+
+void chaff_model_free(chaff_model *m)
+{
+    if (!m)
+        return;
+    if (m->svm)
+        svm_free_and_destroy_model(&m->svm);
+    chaff_extractor_free(m->ex);
+    free(m);
+}
+
+void chaff_model_scale(const chaff_model *m, const double *raw, double *scaled)
+{
+    for (int i = 0; i < CHAFF_NFEATURES; i++) {
+        double v = chaff_feature_transform(i, raw[i]);
+        double span = m->hi[i] - m->lo[i];
+        double s = span > 0 ? -1.0 + 2.0 * (v - m->lo[i]) / span : 0.0;
+        scaled[i] = s < -1.5 ? -1.5 : s > 1.5 ? 1.5 : s;
+    }
+}
+
+void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS])
+{
+    struct svm_node x[CHAFF_NFEATURES + 1];
+    int n = 0;
+    for (int i = 0; i < CHAFF_NFEATURES; i++) {
+        if (scaled[i] != 0) {
+            x[n].index = i + 1;
+            x[n].value = scaled[i];
+            n++;
+        }
+    }
+    x[n].index = -1;
+    x[n].value = 0;
+    double prob[CHAFF_NLABELS] = {0};
+    svm_predict_probability(m->svm, x, prob);
+    for (int k = 0; k < CHAFF_NLABELS; k++)
+        p[k] = 0;
+    for (int k = 0; k < m->svm->nr_class; k++)
+        p[m->class_label[k]] = prob[k];
+}

@@ -1,0 +1,47 @@
+/* model.h: the model folder (libsvm model, scaling ranges, metadata),
+ * validated before use, and prediction. The libsvm header is included by
+ * model.c and train.c only. */
+#ifndef CHAFF_MODEL_H
+#define CHAFF_MODEL_H
+
+#include "chaff.h"
+#include "chaff_features.h"
+
+#define CHAFF_MODEL_FILE "model.svm"
+#define CHAFF_RANGES_FILE "ranges.txt"
+#define CHAFF_META_FILE "meta.json"
+
+/* Largest model file accepted (bytes) and most support vectors. */
+#define CHAFF_MODEL_MAX_BYTES (512L * 1024 * 1024)
+#define CHAFF_MODEL_MAX_SV 2000000
+
+/* Default action thresholds when the metadata has none. */
+#define CHAFF_DEFAULT_REVIEW_AT 0.5
+#define CHAFF_DEFAULT_HOLD_AT 0.85
+
+/* The extractor the model was loaded with (shared, read-only). */
+const chaff_extractor *chaff_model_extractor(const chaff_model *m);
+
+/* Scales raw features (transform, then the model's ranges, clipped to
+ * [-1.5, 1.5]) into scaled[CHAFF_NFEATURES]. */
+void chaff_model_scale(const chaff_model *m, const double *raw, double *scaled);
+
+/* Class probabilities (indexed by enum chaff_label) for scaled features. */
+void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS]);
+
+/* A short description for the runs table: "DIR (feature set V/HASH, N SV)". */
+const char *chaff_model_describe(const chaff_model *m);
+
+/* Thresholds in force. */
+void chaff_model_thresholds(const chaff_model *m, double *review_at, double *hold_at);
+
+/* Typical (median) raw value of feature i among human training comments. */
+double chaff_model_human_typical(const chaff_model *m, int i);
+
+/* Checks a libsvm model file the way chaff will use it: header keys in
+ * libsvm's order, counts consistent, every SV line well-formed with
+ * feature indices increasing within 1..n_features, finite numbers.
+ * CHAFF_EMODEL with "FILE:LINE: problem" in diag. */
+chaff_err chaff_model_validate_file(const char *path, int n_features, struct chaff_diag *diag);
+
+#endif

@@ -1,0 +1,58 @@
+/* scorer.c: the public scoring API: features -> model -> verdict. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chaff.h"
+#include "chaff_features.h"
+#include "model.h"
+#include "verdict.h"
+
+struct chaff_scorer {
+    const chaff_model *model;
+    chaff_fctx *ctx;
+    double raw[CHAFF_NFEATURES];
+    double scaled[CHAFF_NFEATURES];
+};
+
+chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **out)
+{
+    if (!model || !out)
+        return CHAFF_EINVAL;
+    *out = NULL;
+    chaff_scorer *s = calloc(1, sizeof *s);
+    if (!s)
+        return CHAFF_ENOMEM;
+    s->model = model;
+    chaff_err err = chaff_fctx_new(&s->ctx);
+    if (err) {
+        free(s);
+        return err;
+    }
+    *out = s;
+    return CHAFF_OK;
+}
+
+void chaff_scorer_free(chaff_scorer *s)
+{
+    if (!s)
+        return;
+    chaff_fctx_free(s->ctx);
+    free(s);
+}
+
+chaff_err chaff_score(chaff_scorer *s, const char *text, size_t len, struct chaff_verdict *v)
+{
+    if (!s || !v || (!text && len))
+        return CHAFF_EINVAL;
+    memset(v, 0, sizeof *v);
+    chaff_err err = chaff_extract(chaff_model_extractor(s->model), s->ctx, text, len, s->raw);
+    if (err)
+        return err;
+    chaff_model_scale(s->model, s->raw, s->scaled);
+    chaff_model_predict_scaled(s->model, s->scaled, v->p);
+    double review_at, hold_at;
+    chaff_model_thresholds(s->model, &review_at, &hold_at);
+    chaff_verdict_decide(v, review_at, hold_at);
+    chaff_verdict_explain(s->model, s->ctx, s->raw, v);
+    return CHAFF_OK;
+}

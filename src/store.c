@@ -1,0 +1,368 @@
+/* store.c: SQLite with prepared statements and batched transactions. */
+#include "store.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct chaff_store {
+    sqlite3 *db;
+    char *path;
+    int in_tx;
+    sqlite3_stmt *ins_comment, *find_by_id, *find_by_hash, *ins_score, *upd_run;
+};
+
+static const char *const schema =
+    "CREATE TABLE IF NOT EXISTS runs(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  started_at TEXT NOT NULL,\n"
+    "  finished_at TEXT,\n"
+    "  model TEXT NOT NULL,\n"
+    "  inputs TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL CHECK(status IN ('running','done','failed','interrupted')),\n"
+    "  n_read INTEGER NOT NULL DEFAULT 0,\n"
+    "  n_scored INTEGER NOT NULL DEFAULT 0,\n"
+    "  n_errors INTEGER NOT NULL DEFAULT 0);\n"
+    "CREATE TABLE IF NOT EXISTS comments(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  source TEXT NOT NULL,\n"
+    "  source_id TEXT,\n"
+    "  author TEXT,\n"
+    "  created_at TEXT,\n"
+    "  text TEXT NOT NULL,\n"
+    "  text_sha256 TEXT NOT NULL);\n"
+    "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_id ON comments(source, source_id)\n"
+    "  WHERE source_id IS NOT NULL;\n"
+    "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_hash ON comments(source, text_sha256)\n"
+    "  WHERE source_id IS NULL;\n"
+    "CREATE TABLE IF NOT EXISTS scores(\n"
+    "  comment_id INTEGER NOT NULL REFERENCES comments(id),\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  label TEXT NOT NULL CHECK(label IN ('human','low-effort','machine')),\n"
+    "  p_human REAL NOT NULL,\n"
+    "  p_low_effort REAL NOT NULL,\n"
+    "  p_machine REAL NOT NULL,\n"
+    "  action TEXT NOT NULL CHECK(action IN ('pass','review','hold')),\n"
+    "  reasons TEXT NOT NULL DEFAULT '[]',\n"
+    "  PRIMARY KEY(comment_id, run_id));\n"
+    "CREATE INDEX IF NOT EXISTS scores_by_run ON scores(run_id, label);\n"
+    "CREATE TABLE IF NOT EXISTS reviews(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  comment_id INTEGER NOT NULL REFERENCES comments(id),\n"
+    "  label TEXT NOT NULL CHECK(label IN ('human','low-effort','machine')),\n"
+    "  reviewer TEXT,\n"
+    "  note TEXT,\n"
+    "  reviewed_at TEXT NOT NULL);\n"
+    "CREATE INDEX IF NOT EXISTS reviews_by_comment ON reviews(comment_id);\n";
+
+static chaff_err db_err(chaff_store *st, int rc, struct chaff_diag *diag, const char *what)
+{
+    int base = rc & 0xff;
+    chaff_err err = CHAFF_EDB;
+    const char *hint = "";
+    switch (base) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        err = CHAFF_EBUSY;
+        hint = " (another process holds the database; try again when it has finished)";
+        break;
+    case SQLITE_FULL:
+        err = CHAFF_EFULL;
+        hint = " (the disk or the database is full; everything committed before is kept)";
+        break;
+    case SQLITE_READONLY:
+        err = CHAFF_EREADONLY;
+        hint = " (the database file or its folder is read-only)";
+        break;
+    case SQLITE_CANTOPEN:
+        err = CHAFF_EIO;
+        break;
+    case SQLITE_NOMEM:
+        err = CHAFF_ENOMEM;
+        break;
+    default:
+        break;
+    }
+    return chaff_diagf(diag, err, "%s: %s: %s%s", st->path, what, st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc),
+                       hint);
+}
+
+static int exec(chaff_store *st, const char *sql)
+{
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+static int prepare(chaff_store *st, const char *sql, sqlite3_stmt **out)
+{
+    return sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+}
+
+void chaff_store_close(chaff_store *st)
+{
+    if (!st)
+        return;
+    if (st->in_tx)
+        exec(st, "COMMIT");
+    sqlite3_finalize(st->ins_comment);
+    sqlite3_finalize(st->find_by_id);
+    sqlite3_finalize(st->find_by_hash);
+    sqlite3_finalize(st->ins_score);
+    sqlite3_finalize(st->upd_run);
+    sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+chaff_err chaff_store_open(const char *path, int busy_ms, chaff_store **out, struct chaff_diag *diag)
+{
+    *out = NULL;
+    chaff_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return CHAFF_ENOMEM;
+    st->path = strdup(path);
+    if (!st->path) {
+        free(st);
+        return CHAFF_ENOMEM;
+    }
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    chaff_err err = CHAFF_OK;
+    if (rc != SQLITE_OK) {
+        err = db_err(st, rc, diag, "cannot open");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, busy_ms);
+    sqlite3_stmt *q = NULL;
+    rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL);
+    int version = 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        version = sqlite3_column_int(q, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_OK) {
+        err = db_err(st, rc, diag, rc == SQLITE_NOTADB ? "not a SQLite database" : "cannot read");
+        goto fail;
+    }
+    if (version > CHAFF_SCHEMA_VERSION) {
+        err = chaff_diagf(diag, CHAFF_ESCHEMA,
+                          "%s: database schema version %d is newer than this chaff's %d; use a newer chaff",
+                          path, version, CHAFF_SCHEMA_VERSION);
+        goto fail;
+    }
+    rc = exec(st, "PRAGMA journal_mode=WAL");
+    if (rc == SQLITE_OK)
+        rc = exec(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL");
+    if (rc == SQLITE_OK && version < CHAFF_SCHEMA_VERSION) {
+        rc = exec(st, "BEGIN IMMEDIATE");
+        if (rc == SQLITE_OK)
+            rc = exec(st, schema);
+        if (rc == SQLITE_OK)
+            rc = exec(st, "PRAGMA user_version=1; COMMIT");
+        if (rc != SQLITE_OK)
+            exec(st, "ROLLBACK");
+    }
+    if (rc != SQLITE_OK) {
+        err = db_err(st, rc, diag, "cannot set up the schema");
+        goto fail;
+    }
+    rc = prepare(st,
+                 "INSERT OR IGNORE INTO comments(source, source_id, author, created_at, text, text_sha256)"
+                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                 &st->ins_comment);
+    if (rc == SQLITE_OK)
+        rc = prepare(st, "SELECT id FROM comments WHERE source = ?1 AND source_id = ?2", &st->find_by_id);
+    if (rc == SQLITE_OK)
+        rc = prepare(st, "SELECT id FROM comments WHERE source = ?1 AND source_id IS NULL AND text_sha256 = ?2",
+                     &st->find_by_hash);
+    if (rc == SQLITE_OK)
+        rc = prepare(st,
+                     "INSERT OR IGNORE INTO scores(comment_id, run_id, label, p_human, p_low_effort, p_machine,"
+                     " action, reasons) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     &st->ins_score);
+    if (rc == SQLITE_OK)
+        rc = prepare(st, "UPDATE runs SET n_read = ?2, n_scored = ?3, n_errors = ?4 WHERE id = ?1", &st->upd_run);
+    if (rc != SQLITE_OK) {
+        err = db_err(st, rc, diag, "cannot prepare statements");
+        goto fail;
+    }
+    *out = st;
+    return CHAFF_OK;
+fail:
+    chaff_store_close(st);
+    return err;
+}
+
+chaff_err chaff_store_run_begin(chaff_store *st, const char *model, const char *inputs_json, int64_t *run_id,
+                                struct chaff_diag *diag)
+{
+    char now[21];
+    chaff_now_iso(now);
+    sqlite3_stmt *q = NULL;
+    int rc = exec(st, "BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db,
+                                "INSERT INTO runs(started_at, model, inputs, status) VALUES(?1, ?2, ?3, 'running')",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, now, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 2, model, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 3, inputs_json, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
+    }
+    sqlite3_finalize(q);
+    if (rc == SQLITE_OK) {
+        *run_id = sqlite3_last_insert_rowid(st->db);
+        rc = exec(st, "COMMIT");
+    }
+    if (rc != SQLITE_OK) {
+        exec(st, "ROLLBACK");
+        return db_err(st, rc, diag, "cannot start a run");
+    }
+    rc = exec(st, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot begin a transaction");
+    st->in_tx = 1;
+    return CHAFF_OK;
+}
+
+static int step_done(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+chaff_err chaff_store_add(chaff_store *st, int64_t run_id, const struct chaff_record *rec,
+                          const struct chaff_verdict *v, int *duplicate, struct chaff_diag *diag)
+{
+    char sha[65];
+    *duplicate = 0;
+    chaff_sha256_hex(rec->text, rec->text_len, sha);
+    sqlite3_stmt *q = st->ins_comment;
+    sqlite3_bind_text(q, 1, rec->source, -1, SQLITE_STATIC);
+    if (rec->id)
+        sqlite3_bind_text(q, 2, rec->id, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 2);
+    if (rec->author)
+        sqlite3_bind_text(q, 3, rec->author, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 3);
+    if (rec->created_at)
+        sqlite3_bind_text(q, 4, rec->created_at, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 4);
+    sqlite3_bind_text(q, 5, rec->text, (int)rec->text_len, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, sha, 64, SQLITE_STATIC);
+    int rc = step_done(q);
+    sqlite3_clear_bindings(q);
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot store a comment");
+    int64_t cid;
+    if (sqlite3_changes(st->db) == 1) {
+        cid = sqlite3_last_insert_rowid(st->db);
+    } else {
+        q = rec->id ? st->find_by_id : st->find_by_hash;
+        sqlite3_bind_text(q, 1, rec->source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, rec->id ? rec->id : sha, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        cid = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+        sqlite3_reset(q);
+        sqlite3_clear_bindings(q);
+        if (cid < 0)
+            return db_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc, diag, "cannot find a stored comment");
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < v->n_reasons; i++)
+        json_array_append_new(arr, json_string(v->reasons[i]));
+    char *reasons = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    if (!reasons)
+        return CHAFF_ENOMEM;
+    q = st->ins_score;
+    sqlite3_bind_int64(q, 1, cid);
+    sqlite3_bind_int64(q, 2, run_id);
+    sqlite3_bind_text(q, 3, chaff_label_name(v->label), -1, SQLITE_STATIC);
+    sqlite3_bind_double(q, 4, v->p[CHAFF_HUMAN]);
+    sqlite3_bind_double(q, 5, v->p[CHAFF_LOW_EFFORT]);
+    sqlite3_bind_double(q, 6, v->p[CHAFF_MACHINE]);
+    sqlite3_bind_text(q, 7, chaff_action_name(v->action), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 8, reasons, -1, SQLITE_STATIC);
+    rc = step_done(q);
+    sqlite3_clear_bindings(q);
+    free(reasons);
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot store a score");
+    *duplicate = sqlite3_changes(st->db) == 0;
+    return CHAFF_OK;
+}
+
+static int update_counts(chaff_store *st, int64_t run_id, long n_read, long n_scored, long n_errors)
+{
+    sqlite3_stmt *q = st->upd_run;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int64(q, 2, n_read);
+    sqlite3_bind_int64(q, 3, n_scored);
+    sqlite3_bind_int64(q, 4, n_errors);
+    return step_done(q);
+}
+
+chaff_err chaff_store_checkpoint(chaff_store *st, int64_t run_id, long n_read, long n_scored, long n_errors,
+                                 struct chaff_diag *diag)
+{
+    int rc = update_counts(st, run_id, n_read, n_scored, n_errors);
+    if (rc == SQLITE_OK)
+        rc = exec(st, "COMMIT");
+    if (rc != SQLITE_OK) {
+        exec(st, "ROLLBACK");
+        st->in_tx = 0;
+        return db_err(st, rc, diag, "cannot commit");
+    }
+    st->in_tx = 0;
+    rc = exec(st, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot begin a transaction");
+    st->in_tx = 1;
+    return CHAFF_OK;
+}
+
+chaff_err chaff_store_run_end(chaff_store *st, int64_t run_id, const char *status, long n_read, long n_scored,
+                              long n_errors, struct chaff_diag *diag)
+{
+    int rc = SQLITE_OK;
+    if (!st->in_tx) {
+        rc = exec(st, "BEGIN IMMEDIATE");
+        if (rc == SQLITE_OK)
+            st->in_tx = 1;
+    }
+    if (rc == SQLITE_OK)
+        rc = update_counts(st, run_id, n_read, n_scored, n_errors);
+    if (rc == SQLITE_OK) {
+        char now[21];
+        chaff_now_iso(now);
+        sqlite3_stmt *q = NULL;
+        rc = sqlite3_prepare_v2(st->db, "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1", -1, &q, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(q, 1, run_id);
+            sqlite3_bind_text(q, 2, status, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+            rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
+        }
+        sqlite3_finalize(q);
+    }
+    if (rc == SQLITE_OK)
+        rc = exec(st, "COMMIT");
+    if (rc != SQLITE_OK) {
+        if (st->in_tx)
+            exec(st, "ROLLBACK");
+        st->in_tx = 0;
+        return db_err(st, rc, diag, "cannot finish the run");
+    }
+    st->in_tx = 0;
+    return CHAFF_OK;
+}

@@ -1,0 +1,45 @@
+/* store.h: the SQLite database of runs, comments, scores and reviews.
+ * The only module that includes sqlite3.h. */
+#ifndef CHAFF_STORE_H
+#define CHAFF_STORE_H
+
+#include <stdint.h>
+
+#include "chaff.h"
+#include "reader.h"
+
+/* Schema version stored in PRAGMA user_version. */
+#define CHAFF_SCHEMA_VERSION 1
+
+typedef struct chaff_store chaff_store;
+
+/* Opens (creating if needed) the database at path, in WAL mode with a busy
+ * timeout of busy_ms, creating or checking the schema. A database of a newer
+ * schema gives CHAFF_ESCHEMA. *out is the caller's (chaff_store_close). */
+chaff_err chaff_store_open(const char *path, int busy_ms, chaff_store **out, struct chaff_diag *diag);
+
+/* Commits what is pending and closes; NULL is a no-op. */
+void chaff_store_close(chaff_store *st);
+
+/* Starts a run (status 'running') and a transaction. */
+chaff_err chaff_store_run_begin(chaff_store *st, const char *model, const char *inputs_json, int64_t *run_id,
+                                struct chaff_diag *diag);
+
+/* Stores one record and its verdict in the open transaction. A comment
+ * already in the database (same source and id, or with no id the same
+ * text hash in the same source) is reused; *duplicate is set when this run
+ * had already scored it. */
+chaff_err chaff_store_add(chaff_store *st, int64_t run_id, const struct chaff_record *rec,
+                          const struct chaff_verdict *v, int *duplicate, struct chaff_diag *diag);
+
+/* Records the run's counts and commits the open transaction, then opens
+ * the next one: everything before this call survives a crash. */
+chaff_err chaff_store_checkpoint(chaff_store *st, int64_t run_id, long n_read, long n_scored, long n_errors,
+                                 struct chaff_diag *diag);
+
+/* Ends the run with status ("done", "failed", "interrupted") and final
+ * counts, committing. */
+chaff_err chaff_store_run_end(chaff_store *st, int64_t run_id, const char *status, long n_read, long n_scored,
+                              long n_errors, struct chaff_diag *diag);
+
+#endif

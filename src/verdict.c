@@ -1,0 +1,206 @@
+/* verdict.c: decisions and reasons. */
+#include "verdict.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+
+void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold_at)
+{
+    int best = 0;
+    for (int k = 1; k < CHAFF_NLABELS; k++) {
+        if (v->p[k] > v->p[best])
+            best = k;
+    }
+    v->label = best;
+    double flag = 1.0 - v->p[CHAFF_HUMAN];
+    v->action = flag >= hold_at ? CHAFF_HOLD : flag >= review_at ? CHAFF_REVIEW : CHAFF_PASS;
+}
+
+enum group {
+    G_EMOJI, G_LLM, G_PROMO, G_PRAISE, G_POLISH, G_LENGTH, G_VOCAB, G_PERSON, G_REPEAT, G_SHOUT,
+    G_SCRIPT, NGROUPS
+};
+
+static const int group_features[NGROUPS][16] = {
+    [G_EMOJI] = {F_EMOJI, F_EMOJI_DISTINCT, F_EMOJI_DENSITY, F_EMOJI_TRAILING, F_EMOJI_ONLY, F_EMOJI_RUN_MAX,
+                 F_EMOJI_ZWJ, F_EMOJI_SKIN, F_EMOJI_FLAGS, F_EMOJI_KEYCAPS, F_TEXT_SYMBOLS, F_EMOTICONS, -1},
+    [G_LLM] = {F_LLM_VOCAB, F_HEDGES, F_TEMPLATES, -1},
+    [G_PROMO] = {F_PROMO, F_URLS, F_EMAILS, F_PHONES, F_MONEY, F_MENTIONS, F_HASHTAGS, -1},
+    [G_PRAISE] = {F_PRAISE, -1},
+    [G_POLISH] = {F_SENT_CAPS, F_ENDS_TERMINAL, F_COMMAS, F_SEMICOLONS, F_COLONS, F_EM_DASHES, F_EN_DASHES,
+                  F_CURLY_QUOTES, F_STRAIGHT_QUOTES, F_PARENS, F_ELLIPSES, -1},
+    [G_LENGTH] = {F_BYTES, F_CODEPOINTS, F_GRAPHEMES, F_WORDS, F_SENTENCES, F_PARAGRAPHS, F_SENT_LEN_MEAN,
+                  F_SENT_LEN_SD, -1},
+    [G_VOCAB] = {F_TTR, F_MATTR, F_HAPAX, F_FUNCTION_WORDS, F_WORD_LEN_MEAN, F_WORD_LEN_MAX, F_FLESCH, F_ARI, -1},
+    [G_PERSON] = {F_FIRST_PERSON, F_SECOND_PERSON, F_CONTRACTIONS, -1},
+    [G_REPEAT] = {F_CHAR_RUN_MAX, F_CHAR_RUNS3, F_WORD_REPEATS, F_BIGRAM_REPEATS, F_TRIGRAM_REPEATS, F_COMPRESSION,
+                  F_TRIGRAM_ENTROPY, F_DUP_LINES, -1},
+    [G_SHOUT] = {F_UPPER_SHARE, F_ALLCAPS_WORDS, F_EXCLAMATIONS, F_QUESTIONS, F_DIGIT_SHARE, -1},
+    [G_SCRIPT] = {F_LATIN_SHARE, F_CYRILLIC_SHARE, F_CJK_SHARE, F_OTHER_SCRIPT_SHARE, F_MIXED_SCRIPT_WORDS,
+                  F_INVISIBLE, F_FANCY_ALNUM, F_REPLACEMENT_CHARS, -1},
+};
+
+static double words_of(const double *f)
+{
+    return f[F_WORDS] > 0 ? f[F_WORDS] : 1;
+}
+
+static const char *plural(double n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* The reason text of group g for raw features f. */
+static void describe(int g, const chaff_fctx *ctx, const double *f, char *out, size_t size)
+{
+    const char *first;
+    double w = words_of(f);
+    out[0] = '\0';
+    switch (g) {
+    case G_EMOJI:
+        if (f[F_EMOJI_ONLY] > 0)
+            snprintf(out, size, "emoji only (%.0f %s)", f[F_EMOJI], plural(f[F_EMOJI], "emoji", "emoji"));
+        else if (f[F_EMOJI] > 0)
+            snprintf(out, size, "%.0f emoji, %.0f at the end", f[F_EMOJI], f[F_EMOJI_TRAILING]);
+        else if (f[F_EMOTICONS] > 0 || f[F_TEXT_SYMBOLS] > 0)
+            snprintf(out, size, "%.0f emoticons or text symbols", f[F_EMOTICONS] + f[F_TEXT_SYMBOLS]);
+        else
+            snprintf(out, size, "no emoji");
+        break;
+    case G_LLM: {
+        size_t nv = chaff_fctx_matches(ctx, LEX_LLM_VOCAB, &first);
+        const char *hedge;
+        size_t nh = chaff_fctx_matches(ctx, LEX_HEDGES, &hedge);
+        if (nh && nv)
+            snprintf(out, size, "LLM-style wording: %zu %s ('%s'), %zu favoured %s ('%s')", nh,
+                     nh == 1 ? "phrase" : "phrases", hedge, nv, nv == 1 ? "word" : "words", first);
+        else if (nh)
+            snprintf(out, size, "%zu LLM-style %s ('%s')", nh, nh == 1 ? "phrase" : "phrases", hedge);
+        else if (nv)
+            snprintf(out, size, "%zu LLM-favoured %s ('%s')", nv, nv == 1 ? "word" : "words", first);
+        else if (f[F_TEMPLATES] > 0)
+            snprintf(out, size, "%.0f rhetorical %s (lists of three, 'not just X but Y')", f[F_TEMPLATES],
+                     plural(f[F_TEMPLATES], "template", "templates"));
+        else
+            snprintf(out, size, "none of the wording LLM comments favour");
+        if (f[F_TEMPLATES] > 0 && (nh || nv)) {
+            size_t len = strlen(out);
+            snprintf(out + len, size - len, ", %.0f rhetorical %s", f[F_TEMPLATES],
+                     plural(f[F_TEMPLATES], "template", "templates"));
+        }
+        break;
+    }
+    case G_PROMO: {
+        size_t np = chaff_fctx_matches(ctx, LEX_PROMO, &first);
+        size_t len = 0;
+        if (np)
+            len += (size_t)snprintf(out, size, "%zu promotional %s ('%s')", np, np == 1 ? "phrase" : "phrases", first);
+        struct {
+            int f;
+            const char *one, *many;
+        } items[] = {{F_URLS, "link", "links"},        {F_PHONES, "phone number", "phone numbers"},
+                     {F_EMAILS, "e-mail address", "e-mail addresses"}, {F_MONEY, "money amount", "money amounts"},
+                     {F_MENTIONS, "@mention", "@mentions"}, {F_HASHTAGS, "hashtag", "hashtags"}};
+        for (size_t i = 0; i < sizeof items / sizeof *items && len < size; i++) {
+            if (f[items[i].f] > 0)
+                len += (size_t)snprintf(out + len, size - len, "%s%.0f %s", len ? ", " : "", f[items[i].f],
+                                        plural(f[items[i].f], items[i].one, items[i].many));
+        }
+        if (!out[0])
+            snprintf(out, size, "no links or calls to action");
+        break;
+    }
+    case G_PRAISE: {
+        size_t n = chaff_fctx_matches(ctx, LEX_PRAISE, &first);
+        if (n)
+            snprintf(out, size, "generic praise or bait ('%s')", first);
+        else
+            snprintf(out, size, "no generic praise");
+        break;
+    }
+    case G_POLISH:
+        snprintf(out, size, "%s, %s%s, %.0f %s per 10 words%s",
+                 f[F_SENT_CAPS] >= 1 ? "every sentence capitalised" : f[F_SENT_CAPS] <= 0 ? "no capitalised sentence" : "some sentences capitalised",
+                 f[F_ENDS_TERMINAL] > 0 ? "ends with a full stop or mark" : "no closing punctuation",
+                 f[F_EM_DASHES] > 0 ? ", em dashes" : "", f[F_COMMAS] * 10 + 0.0,
+                 plural(round(f[F_COMMAS] * 10), "comma", "commas"), f[F_SEMICOLONS] > 0 ? ", semicolons" : "");
+        break;
+    case G_LENGTH:
+        snprintf(out, size, "%.0f %s in %.0f %s (mean %.1f words, spread %.1f)", f[F_WORDS],
+                 plural(f[F_WORDS], "word", "words"), f[F_SENTENCES], plural(f[F_SENTENCES], "sentence", "sentences"),
+                 f[F_SENT_LEN_MEAN], f[F_SENT_LEN_SD]);
+        break;
+    case G_VOCAB:
+        snprintf(out, size, "vocabulary: mean word length %.1f, %.0f%% distinct words, reading ease %.0f",
+                 f[F_WORD_LEN_MEAN], f[F_TTR] * 100, f[F_FLESCH]);
+        break;
+    case G_PERSON:
+        snprintf(out, size, "%.0f first-person, %.0f second-person words, %.0f contractions",
+                 round(f[F_FIRST_PERSON] * w), round(f[F_SECOND_PERSON] * w), round(f[F_CONTRACTIONS] * w));
+        break;
+    case G_REPEAT:
+        if (f[F_CHAR_RUNS3] > 0)
+            snprintf(out, size, "repeated characters (a run of %.0f)", f[F_CHAR_RUN_MAX]);
+        else if (f[F_WORD_REPEATS] > 0 || f[F_DUP_LINES] > 0)
+            snprintf(out, size, "repeated words or lines (%.0f, %.0f)", f[F_WORD_REPEATS], f[F_DUP_LINES]);
+        else
+            snprintf(out, size, "repetition: %.0f%% of word pairs repeat, compresses to %.0f%%",
+                     f[F_BIGRAM_REPEATS] * 100, f[F_COMPRESSION] * 100);
+        break;
+    case G_SHOUT:
+        snprintf(out, size, "%.0f%% capitals, %.0f '!', %.0f '?'", f[F_UPPER_SHARE] * 100, round(f[F_EXCLAMATIONS] * w),
+                 round(f[F_QUESTIONS] * w));
+        break;
+    case G_SCRIPT:
+        if (f[F_MIXED_SCRIPT_WORDS] > 0 || f[F_INVISIBLE] > 0 || f[F_FANCY_ALNUM] > 0)
+            snprintf(out, size, "disguised text: %.0f mixed-script words, %.0f invisible characters, %.0f styled letters",
+                     f[F_MIXED_SCRIPT_WORDS], f[F_INVISIBLE], f[F_FANCY_ALNUM]);
+        else
+            snprintf(out, size, "letters: %.0f%% Latin, %.0f%% Cyrillic", f[F_LATIN_SHARE] * 100, f[F_CYRILLIC_SHARE] * 100);
+        break;
+    }
+}
+
+void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, struct chaff_verdict *v)
+{
+    v->n_reasons = 0;
+    if (v->label == CHAFF_HUMAN)
+        return;
+    double base = v->p[v->label];
+    double alt[CHAFF_NFEATURES], scaled[CHAFF_NFEATURES], p[CHAFF_NLABELS];
+    double drop[NGROUPS];
+    for (int g = 0; g < NGROUPS; g++) {
+        memcpy(alt, raw, sizeof alt);
+        int changed = 0;
+        for (int k = 0; group_features[g][k] >= 0 && k < 16; k++) {
+            int i = group_features[g][k];
+            double t = chaff_model_human_typical(m, i);
+            if (alt[i] != t) {
+                alt[i] = t;
+                changed = 1;
+            }
+        }
+        if (!changed) {
+            drop[g] = 0;
+            continue;
+        }
+        chaff_model_scale(m, alt, scaled);
+        chaff_model_predict_scaled(m, scaled, p);
+        drop[g] = base - p[v->label];
+    }
+    for (int r = 0; r < CHAFF_MAX_REASONS; r++) {
+        int best = -1;
+        for (int g = 0; g < NGROUPS; g++) {
+            if (drop[g] >= 0.02 && (best < 0 || drop[g] > drop[best]))
+                best = g;
+        }
+        if (best < 0)
+            break;
+        describe(best, ctx, raw, v->reasons[v->n_reasons], CHAFF_REASON_SIZE);
+        v->n_reasons++;
+        drop[best] = -1;
+    }
+}

@@ -1,0 +1,22 @@
+/* verdict.h: label, action and plain-word reasons from probabilities. */
+#ifndef CHAFF_VERDICT_H
+#define CHAFF_VERDICT_H
+
+#include "chaff.h"
+#include "chaff_features.h"
+
+/* Fills label (most probable class) and action (from the thresholds on
+ * 1 - p[human]) of v from v->p. */
+void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold_at);
+
+/* Fills v->reasons for a non-human verdict. Method: the features fall in
+ * groups (emoji, LLM-style wording, promotion, praise, polish, length,
+ * vocabulary, person, repetition, shouting, script); each group in turn is
+ * set to the value typical of human training comments and the comment is
+ * scored again; the groups whose replacement lowers the probability of the
+ * verdict's class most (by at least 0.02) are named, largest first, each
+ * with the numbers behind it. Human verdicts get no reasons. */
+void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw,
+                           struct chaff_verdict *v);
+
+#endif
