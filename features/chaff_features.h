@@ -15,9 +15,9 @@
 #include "chaff.h"
 
 /* Bumped whenever the table changes; models record it with the table hash. */
-#define CHAFF_FEATURE_SET_VERSION 1
+#define CHAFF_FEATURE_SET_VERSION 2
 
-enum chaff_family { FAM_LENGTH, FAM_LEXICAL, FAM_EMOJI, FAM_REPETITION, FAM_SCRIPT };
+enum chaff_family { FAM_LENGTH, FAM_LEXICAL, FAM_EMOJI, FAM_REPETITION, FAM_SCRIPT, FAM_LEARNED };
 enum chaff_transform { XF_NONE, XF_LOG };
 
 enum chaff_feature_id {
@@ -42,8 +42,9 @@ const char *chaff_family_name(int family);
 /* The feature index named name, or -1. */
 int chaff_feature_find(const char *name);
 
-/* A hash of the table (names, families, transforms, order) as 16 hex
- * digits plus NUL, stored in models to refuse a mismatched feature set. */
+/* A hash of the table (names, families, transforms, order) and of every
+ * lexicon's text, as 16 hex digits plus NUL, stored in models to refuse a
+ * mismatched feature set. */
 void chaff_feature_set_hash(char out[17]);
 
 /* Applies the feature's transform (before scaling). */
@@ -70,6 +71,16 @@ typedef struct chaff_fctx chaff_fctx;
 /* Compiles the lexicons. *out is the caller's (chaff_extractor_free). */
 chaff_err chaff_extractor_new(chaff_extractor **out, struct chaff_diag *diag);
 void chaff_extractor_free(chaff_extractor *ex);
+
+struct chaff_ngrams;
+
+/* Gives the extractor the model's n-gram tables (it takes ownership and
+ * frees them with itself); without them the learned features are 0. */
+void chaff_extractor_set_ngrams(chaff_extractor *ex, struct chaff_ngrams *ng);
+
+/* After chaff_extract: the distinct n-gram buckets of table t (0 words,
+ * 1 characters), valid until the next extraction. For training. */
+const uint32_t *chaff_fctx_ngrams(const chaff_fctx *ctx, int t, size_t *n);
 
 /* Per-thread context. *out is the caller's (chaff_fctx_free). */
 chaff_err chaff_fctx_new(chaff_fctx **out);

@@ -62,6 +62,18 @@ static int is_keycap_base(int32_t c)
     return (c >= '0' && c <= '9') || c == '#' || c == '*';
 }
 
+/* Code points of the keycap starting at c[i] (base, VS16?, U+20E3), or 0. */
+static size_t keycap_len(const int32_t *c, size_t n, size_t i)
+{
+    if (!is_keycap_base(c[i]))
+        return 0;
+    if (i + 1 < n && c[i + 1] == KEYCAP)
+        return 2;
+    if (i + 2 < n && c[i + 1] == VS16 && c[i + 2] == KEYCAP)
+        return 3;
+    return 0;
+}
+
 /* ASCII emoticons, matched between spaces or the text's ends (a following
  * punctuation mark is allowed). */
 static const char *const emoticons[] = {
@@ -119,7 +131,8 @@ chaff_err chaff_family_emoji(const chaff_extractor *ex, chaff_fctx *ctx, const s
     size_t last_alnum = 0; /* 1 + index of the last letter or digit */
     int any_alnum = 0;
     for (size_t i = 0; i < n; i++) {
-        if (chaff_cp_is_letter(c[i]) || chaff_cp_is_digit(c[i])) {
+        /* a keycap's digit belongs to the emoji, not to the text */
+        if ((chaff_cp_is_letter(c[i]) || chaff_cp_is_digit(c[i])) && !keycap_len(c, n, i)) {
             last_alnum = i + 1;
             any_alnum = 1;
         }
@@ -134,9 +147,8 @@ chaff_err chaff_family_emoji(const chaff_extractor *ex, chaff_fctx *ctx, const s
         if (is_regional(c[i]) && i + 1 < n && is_regional(c[i + 1])) {
             end = i + 2;
             flags++;
-        } else if (is_keycap_base(c[i]) && ((i + 1 < n && c[i + 1] == KEYCAP) ||
-                                            (i + 2 < n && c[i + 1] == VS16 && c[i + 2] == KEYCAP))) {
-            end = c[i + 1] == KEYCAP ? i + 2 : i + 3;
+        } else if (keycap_len(c, n, i)) {
+            end = i + keycap_len(c, n, i);
             keycaps++;
         } else if (chaff_cp_is_pictographic(c[i])) {
             int32_t next = i + 1 < n ? c[i + 1] : 0;

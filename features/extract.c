@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "family.h"
+#include "learned.h"
 #include "util.h"
 
 const struct chaff_feature_def chaff_features[CHAFF_NFEATURES] = {
@@ -13,7 +14,7 @@ const struct chaff_feature_def chaff_features[CHAFF_NFEATURES] = {
 #undef X
 };
 
-static const char *const family_names[] = {"length", "lexical", "emoji", "repetition", "script"};
+static const char *const family_names[] = {"length", "lexical", "emoji", "repetition", "script", "learned"};
 
 const char *chaff_family_name(int family)
 {
@@ -39,6 +40,12 @@ void chaff_feature_set_hash(char out[17])
         int n = snprintf(line, sizeof line, "%d:%s:%d:%d;", i, chaff_features[i].name,
                          chaff_features[i].family, chaff_features[i].transform);
         h = chaff_fnv1a_more(h, line, (size_t)n);
+    }
+    /* the lexicons are part of the definitions: a changed word list makes
+     * another feature set */
+    for (const struct chaff_lexicon_src *src = chaff_lexicon_sources; src->name; src++) {
+        h = chaff_fnv1a_more(h, src->name, strlen(src->name) + 1);
+        h = chaff_fnv1a_more(h, src->text, src->len);
     }
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
@@ -78,6 +85,7 @@ void chaff_extractor_free(chaff_extractor *ex)
         return;
     for (int i = 0; i < CHAFF_NLEX; i++)
         chaff_lexicon_free(ex->lex[i]);
+    chaff_ngrams_free(ex->ngrams);
     free(ex);
 }
 
@@ -97,6 +105,8 @@ void chaff_fctx_free(chaff_fctx *ctx)
     if (ctx->z_ready)
         deflateEnd(&ctx->z);
     free(ctx->zbuf);
+    free(ctx->nb_bucket[0]);
+    free(ctx->nb_bucket[1]);
     free(ctx);
 }
 
@@ -115,10 +125,13 @@ const char *chaff_fctx_norm(const chaff_fctx *ctx, size_t *len)
 
 chaff_err chaff_hmap_reset(struct chaff_hmap *m, size_t n)
 {
+    /* The table size depends on n alone, so that walking the slots (as
+     * the trigram entropy does) visits keys in the same order whatever
+     * comments came before: floating-point sums stay bit-identical. */
     size_t want = 64;
     while (want < n * 2 + 1)
         want *= 2;
-    if (want > m->cap) {
+    if (want > m->alloc) {
         uint64_t *k = chaff_reallocarray(m->keys, want, sizeof *k);
         if (!k)
             return CHAFF_ENOMEM;
@@ -127,8 +140,9 @@ chaff_err chaff_hmap_reset(struct chaff_hmap *m, size_t n)
         if (!v)
             return CHAFF_ENOMEM;
         m->vals = v;
-        m->cap = want;
+        m->alloc = want;
     }
+    m->cap = want;
     memset(m->vals, 0, m->cap * sizeof *m->vals);
     return CHAFF_OK;
 }
@@ -170,8 +184,20 @@ typedef chaff_err (*family_fn)(const chaff_extractor *, chaff_fctx *, const stru
 /* Adding a family: write its file and list it here. */
 static const family_fn families[] = {
     chaff_family_length, chaff_family_lexical, chaff_family_emoji,
-    chaff_family_repetition, chaff_family_script,
+    chaff_family_repetition, chaff_family_script, chaff_family_learned,
 };
+
+void chaff_extractor_set_ngrams(chaff_extractor *ex, struct chaff_ngrams *ng)
+{
+    chaff_ngrams_free(ex->ngrams);
+    ex->ngrams = ng;
+}
+
+const uint32_t *chaff_fctx_ngrams(const chaff_fctx *ctx, int t, size_t *n)
+{
+    *n = ctx->nb_n[t];
+    return ctx->nb_bucket[t];
+}
 
 chaff_err chaff_extract(const chaff_extractor *ex, chaff_fctx *ctx, const char *text, size_t len,
                         double *out)

@@ -10,13 +10,15 @@
 
 struct chaff_extractor {
     struct chaff_lexicon *lex[CHAFF_NLEX];
+    struct chaff_ngrams *ngrams; /* NULL: learned features are 0 */
 };
 
 /* A counting hash map on 64-bit keys, reset per use, reused across comments. */
 struct chaff_hmap {
     uint64_t *keys;
     uint32_t *vals; /* 0 = empty slot */
-    size_t cap;     /* power of two */
+    size_t cap;     /* slots in use: a power of two set by the last reset */
+    size_t alloc;   /* slots allocated */
 };
 
 struct chaff_fctx {
@@ -29,6 +31,8 @@ struct chaff_fctx {
     int z_ready;
     unsigned char *zbuf;
     size_t zcap;
+    uint32_t *nb_bucket[2]; /* distinct n-gram buckets, per table */
+    size_t nb_n[2], nb_cap[2];
 };
 
 /* Clears m and makes room for n keys. */
@@ -49,6 +53,7 @@ chaff_err chaff_family_length(const chaff_extractor *ex, chaff_fctx *ctx, const 
 chaff_err chaff_family_lexical(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
 chaff_err chaff_family_emoji(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
 chaff_err chaff_family_repetition(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
+chaff_err chaff_family_learned(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
 chaff_err chaff_family_script(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
 
 #endif

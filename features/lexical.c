@@ -239,7 +239,12 @@ static void raw_scan(const struct chaff_doc *d, double *f)
             break;
         case 0x2014: em++; break;
         case 0x2013: en++; break;
-        case 0x2018: case 0x2019: case 0x201C: case 0x201D: curly++; break;
+        case 0x2019:
+            /* an apostrophe (it’s), like the straight one, is not a quote */
+            if (!(i > 0 && i + 1 < n && chaff_cp_is_letter(c[i - 1]) && chaff_cp_is_letter(c[i + 1])))
+                curly++;
+            break;
+        case 0x2018: case 0x201C: case 0x201D: curly++; break;
         case '"': straight++; break;
         case '\'':
             if (!(i > 0 && i + 1 < n && chaff_cp_is_letter(c[i - 1]) && chaff_cp_is_letter(c[i + 1])))

@@ -183,6 +183,9 @@ static int match_at(const struct entry *e, const struct chaff_doc *d, size_t i)
 {
     if (i + e->n > d->n_words)
         return 0;
+    /* a phrase does not run across a sentence end ("Great. Post") */
+    if (d->words[i + e->n - 1].sent != d->words[i].sent)
+        return 0;
     for (uint32_t k = 0; k < e->n; k++) {
         if (e->prefix && k == e->n - 1) {
             if (!word_has_prefix(d, i + k, e))

@@ -131,8 +131,14 @@ chaff_err chaff_family_repetition(const chaff_extractor *ex, chaff_fctx *ctx, co
     if (err)
         return err;
 
-    /* duplicated lines: non-blank lines (trimmed) equal to an earlier one */
-    err = chaff_hmap_reset(&ctx->map, d->n_lines + 1);
+    /* duplicated lines: non-blank lines (trimmed) equal to an earlier one.
+     * Size the map by the '\n' count: d->n_lines skips lines of \v, NBSP
+     * and other spaces that this loop keeps, and a full map never ends
+     * probing. */
+    size_t line_count = 1;
+    for (size_t k = 0; k < d->raw_len; k++)
+        line_count += d->raw[k] == '\n';
+    err = chaff_hmap_reset(&ctx->map, line_count);
     if (err)
         return err;
     size_t dups = 0;

@@ -52,7 +52,8 @@ chaff_err chaff_family_script(const chaff_extractor *ex, chaff_fctx *ctx, const 
     while (i < n) {
         if (is_invisible(c, n, i))
             invisible++;
-        if (is_fancy(c[i]))
+        /* fancy letters are counted in the word loop below */
+        if (is_fancy(c[i]) && !chaff_cp_is_letter(c[i]))
             fancy++;
         if (c[i] == 0xFFFD)
             replaced++;

@@ -91,7 +91,8 @@ void chaff_model_free(chaff_model *model);
 
 /* Overrides the model's action thresholds: a comment is held when its
  * probability of not being human is at least hold_at, sent to review when
- * at least review_at. Values outside [0,1] give CHAFF_EINVAL. Not
+ * at least review_at. Values outside [0,1], or review_at above hold_at,
+ * give CHAFF_EINVAL. Not
  * thread-safe against concurrent scoring with the same model. */
 chaff_err chaff_model_set_thresholds(chaff_model *model, double review_at, double hold_at);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "learned.h"
 #include "util.h"
 
 struct chaff_model {
@@ -26,6 +27,7 @@ struct chaff_model {
     double human_typical[CHAFF_NFEATURES];
     double review_at, hold_at;
     chaff_extractor *ex;
+    int needs_ngrams; /* meta.json says the model uses ngrams.bin */
     char describe[512];
 };
 
@@ -52,7 +54,7 @@ double chaff_model_human_typical(const chaff_model *m, int i)
 
 chaff_err chaff_model_set_thresholds(chaff_model *m, double review_at, double hold_at)
 {
-    if (!m || !(review_at >= 0 && review_at <= 1) || !(hold_at >= 0 && hold_at <= 1))
+    if (!m || !(review_at >= 0 && review_at <= 1) || !(hold_at >= 0 && hold_at <= 1) || review_at > hold_at)
         return CHAFF_EINVAL;
     m->review_at = review_at;
     m->hold_at = hold_at;
@@ -191,6 +193,8 @@ static chaff_err parse_model(char *buf, size_t len, const char *path, int n_feat
                              struct chaff_diag *diag)
 {
     memset(p, 0, sizeof *p);
+    if (len == 0)
+        return BAD("%s: empty file: not a libsvm model file", path);
     if (memchr(buf, '\0', len))
         return BAD("%s: contains NUL bytes: not a libsvm model file", path);
     locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
@@ -300,6 +304,18 @@ static chaff_err parse_model(char *buf, size_t len, const char *path, int n_feat
     }
     {
         size_t nsv = (size_t)p->total_sv, ncoef = (size_t)(p->nr_class - 1);
+        /* one line per SV: a short file cannot make us allocate for
+         * total_sv (up to CHAFF_MODEL_MAX_SV) support vectors */
+        size_t avail = 0;
+        for (const char *q = l.p; q < l.end; avail++) {
+            const char *nl = memchr(q, '\n', (size_t)(l.end - q));
+            q = nl ? nl + 1 : l.end;
+        }
+        if (avail < nsv) {
+            err = BAD("%s:%lu: file ends after %zu of %zu support vectors", path, l.no + (unsigned long)avail,
+                      avail, nsv);
+            goto out;
+        }
         size_t node_cap = nsv * 8 + 1, nn = 0;
         p->coef = chaff_calloc(nsv * ncoef, sizeof *p->coef);
         p->start = chaff_calloc(nsv, sizeof *p->start);
@@ -507,11 +523,18 @@ out:
 
 static chaff_err load_meta(const char *path, chaff_model *m, struct chaff_diag *diag)
 {
+    /* read like the other two files: a missing file says "cannot open",
+     * a folder or a huge file is refused before parsing */
+    char *buf;
+    size_t len;
+    chaff_err err = slurp(path, 1 << 20, &buf, &len, diag);
+    if (err)
+        return err;
     json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(buf);
     if (!root)
         return BAD("%s:%d: invalid JSON: %s", path, jerr.line, jerr.text);
-    chaff_err err = CHAFF_OK;
     char hash[17];
     chaff_feature_set_hash(hash);
     json_t *fs = json_object_get(root, "feature_set");
@@ -539,6 +562,7 @@ static chaff_err load_meta(const char *path, chaff_model *m, struct chaff_diag *
         err = BAD("%s: thresholds must lie between 0 and 1", path);
         goto out;
     }
+    m->needs_ngrams = json_is_true(json_object_get(root, "ngrams"));
     json_t *ht = json_object_get(root, "human_typical");
     if (json_is_array(ht) && json_array_size(ht) == CHAFF_NFEATURES) {
         for (int i = 0; i < CHAFF_NFEATURES; i++) {
@@ -592,6 +616,13 @@ chaff_err chaff_model_load(const char *dir, chaff_model **out, struct chaff_diag
         for (int i = 0; i < m->svm->nr_class; i++)
             m->class_label[i] = m->svm->label[i] - 1;
         err = chaff_extractor_new(&m->ex, diag);
+    }
+    if (!err && m->needs_ngrams) {
+        struct chaff_ngrams *ng = NULL;
+        snprintf(path, sizeof path, "%s/%s", dir, CHAFF_NGRAM_FILE);
+        err = chaff_ngrams_load(path, &ng, diag);
+        if (!err)
+            chaff_extractor_set_ngrams(m->ex, ng);
     }
     if (err) {
         chaff_model_free(m);

@@ -193,6 +193,7 @@ static chaff_err read_line(chaff_reader *r, int *got, struct chaff_diag *diag)
 {
     if (r->have_peek) {
         r->have_peek = 0;
+        r->lineno++; /* sniff() took the peeked line's count back */
         *got = 1;
         return CHAFF_OK;
     }
@@ -759,10 +760,16 @@ static chaff_err next_csv(chaff_reader *r, const struct chaff_record **rec, stru
             return CHAFF_OK;
         }
         if (r->row_pending_start) {
+            /* libcsv drops a blank line between rows without a callback:
+             * skip it here so that it does not become the row's start */
+            if (is_blank(r->line.data, r->line.len))
+                continue;
             r->row_line = r->lineno;
             r->row_pending_start = 0;
+        } else {
+            r->row_bytes++; /* the line break inside a quoted field */
         }
-        r->row_bytes += r->line_bytes + 1;
+        r->row_bytes += r->line_bytes;
         if (r->row_bytes > r->max_bytes) {
             unsigned long start = r->row_line;
             size_t bytes = r->row_bytes;

@@ -12,7 +12,6 @@
 struct chaff_store {
     sqlite3 *db;
     char *path;
-    int in_tx;
     sqlite3_stmt *ins_comment, *find_by_id, *find_by_hash, *ins_score, *upd_run;
 };
 
@@ -91,6 +90,14 @@ static chaff_err db_err(chaff_store *st, int rc, struct chaff_diag *diag, const 
                        hint);
 }
 
+/* Whether a transaction is open. Asked of SQLite rather than tracked: some
+ * errors (SQLITE_FULL, SQLITE_NOMEM, SQLITE_IOERR) roll the whole
+ * transaction back on their own. */
+static int in_tx(const chaff_store *st)
+{
+    return st->db && !sqlite3_get_autocommit(st->db);
+}
+
 static int exec(chaff_store *st, const char *sql)
 {
     return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
@@ -105,7 +112,7 @@ void chaff_store_close(chaff_store *st)
 {
     if (!st)
         return;
-    if (st->in_tx)
+    if (in_tx(st))
         exec(st, "COMMIT");
     sqlite3_finalize(st->ins_comment);
     sqlite3_finalize(st->find_by_id);
@@ -163,8 +170,11 @@ chaff_err chaff_store_open(const char *path, int busy_ms, chaff_store **out, str
             rc = exec(st, schema);
         if (rc == SQLITE_OK)
             rc = exec(st, "PRAGMA user_version=1; COMMIT");
-        if (rc != SQLITE_OK)
+        if (rc != SQLITE_OK) {
+            err = db_err(st, rc, diag, "cannot set up the schema");
             exec(st, "ROLLBACK");
+            goto fail;
+        }
     }
     if (rc != SQLITE_OK) {
         err = db_err(st, rc, diag, "cannot set up the schema");
@@ -220,13 +230,14 @@ chaff_err chaff_store_run_begin(chaff_store *st, const char *model, const char *
         rc = exec(st, "COMMIT");
     }
     if (rc != SQLITE_OK) {
+        /* the message first: ROLLBACK replaces sqlite3_errmsg() */
+        chaff_err err = db_err(st, rc, diag, "cannot start a run");
         exec(st, "ROLLBACK");
-        return db_err(st, rc, diag, "cannot start a run");
+        return err;
     }
     rc = exec(st, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return db_err(st, rc, diag, "cannot begin a transaction");
-    st->in_tx = 1;
     return CHAFF_OK;
 }
 
@@ -315,31 +326,29 @@ static int update_counts(chaff_store *st, int64_t run_id, long n_read, long n_sc
 chaff_err chaff_store_checkpoint(chaff_store *st, int64_t run_id, long n_read, long n_scored, long n_errors,
                                  struct chaff_diag *diag)
 {
-    int rc = update_counts(st, run_id, n_read, n_scored, n_errors);
+    /* the counts and the batch commit together; if an error rolled the
+     * batch back, the counts still get a transaction of their own */
+    int rc = in_tx(st) ? SQLITE_OK : exec(st, "BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK)
+        rc = update_counts(st, run_id, n_read, n_scored, n_errors);
     if (rc == SQLITE_OK)
         rc = exec(st, "COMMIT");
     if (rc != SQLITE_OK) {
-        exec(st, "ROLLBACK");
-        st->in_tx = 0;
-        return db_err(st, rc, diag, "cannot commit");
+        chaff_err err = db_err(st, rc, diag, "cannot commit");
+        if (in_tx(st))
+            exec(st, "ROLLBACK");
+        return err;
     }
-    st->in_tx = 0;
     rc = exec(st, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK)
         return db_err(st, rc, diag, "cannot begin a transaction");
-    st->in_tx = 1;
     return CHAFF_OK;
 }
 
 chaff_err chaff_store_run_end(chaff_store *st, int64_t run_id, const char *status, long n_read, long n_scored,
                               long n_errors, struct chaff_diag *diag)
 {
-    int rc = SQLITE_OK;
-    if (!st->in_tx) {
-        rc = exec(st, "BEGIN IMMEDIATE");
-        if (rc == SQLITE_OK)
-            st->in_tx = 1;
-    }
+    int rc = in_tx(st) ? SQLITE_OK : exec(st, "BEGIN IMMEDIATE");
     if (rc == SQLITE_OK)
         rc = update_counts(st, run_id, n_read, n_scored, n_errors);
     if (rc == SQLITE_OK) {
@@ -358,11 +367,10 @@ chaff_err chaff_store_run_end(chaff_store *st, int64_t run_id, const char *statu
     if (rc == SQLITE_OK)
         rc = exec(st, "COMMIT");
     if (rc != SQLITE_OK) {
-        if (st->in_tx)
+        chaff_err err = db_err(st, rc, diag, "cannot finish the run");
+        if (in_tx(st))
             exec(st, "ROLLBACK");
-        st->in_tx = 0;
-        return db_err(st, rc, diag, "cannot finish the run");
+        return err;
     }
-    st->in_tx = 0;
     return CHAFF_OK;
 }

@@ -233,8 +233,8 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
         err = problem_make(scaled, y, idx, m, &sub);
         if (err)
             goto out;
-        static const double Cs[] = {0.5, 2, 8, 32};
-        static const double gammas[] = {0.005, 0.015, 0.04, 0.1};
+        static const double Cs[] = {0.5, 2, 8, 32, 128};
+        static const double gammas[] = {0.01, 0.03, 0.1, 0.3};
         double best = -1;
         for (int kk = 0; kk < 2; kk++) {
             int kern = kk == 0 ? CHAFF_KERNEL_RBF : CHAFF_KERNEL_LINEAR;

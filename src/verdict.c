@@ -7,6 +7,9 @@
 
 #include "model.h"
 
+/* Least drop in log-odds for a group to be named. */
+#define REASON_MIN_DROP 0.2
+
 void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold_at)
 {
     int best = 0;
@@ -54,7 +57,7 @@ static const char *plural(double n, const char *one, const char *many)
 }
 
 /* The reason text of group g for raw features f. */
-static void describe(int g, const chaff_fctx *ctx, const double *f, char *out, size_t size)
+static int describe(int g, const chaff_fctx *ctx, const double *f, char *out, size_t size)
 {
     const char *first;
     double w = words_of(f);
@@ -68,7 +71,7 @@ static void describe(int g, const chaff_fctx *ctx, const double *f, char *out, s
         else if (f[F_EMOTICONS] > 0 || f[F_TEXT_SYMBOLS] > 0)
             snprintf(out, size, "%.0f emoticons or text symbols", f[F_EMOTICONS] + f[F_TEXT_SYMBOLS]);
         else
-            snprintf(out, size, "no emoji");
+            return 0;
         break;
     case G_LLM: {
         size_t nv = chaff_fctx_matches(ctx, LEX_LLM_VOCAB, &first);
@@ -85,7 +88,7 @@ static void describe(int g, const chaff_fctx *ctx, const double *f, char *out, s
             snprintf(out, size, "%.0f rhetorical %s (lists of three, 'not just X but Y')", f[F_TEMPLATES],
                      plural(f[F_TEMPLATES], "template", "templates"));
         else
-            snprintf(out, size, "none of the wording LLM comments favour");
+            return 0;
         if (f[F_TEMPLATES] > 0 && (nh || nv)) {
             size_t len = strlen(out);
             snprintf(out + len, size - len, ", %.0f rhetorical %s", f[F_TEMPLATES],
@@ -110,7 +113,7 @@ static void describe(int g, const chaff_fctx *ctx, const double *f, char *out, s
                                         plural(f[items[i].f], items[i].one, items[i].many));
         }
         if (!out[0])
-            snprintf(out, size, "no links or calls to action");
+            return 0;
         break;
     }
     case G_PRAISE: {
@@ -118,26 +121,48 @@ static void describe(int g, const chaff_fctx *ctx, const double *f, char *out, s
         if (n)
             snprintf(out, size, "generic praise or bait ('%s')", first);
         else
-            snprintf(out, size, "no generic praise");
+            return 0;
         break;
     }
-    case G_POLISH:
-        snprintf(out, size, "%s, %s%s, %.0f %s per 10 words%s",
-                 f[F_SENT_CAPS] >= 1 ? "every sentence capitalised" : f[F_SENT_CAPS] <= 0 ? "no capitalised sentence" : "some sentences capitalised",
-                 f[F_ENDS_TERMINAL] > 0 ? "ends with a full stop or mark" : "no closing punctuation",
-                 f[F_EM_DASHES] > 0 ? ", em dashes" : "", f[F_COMMAS] * 10 + 0.0,
-                 plural(round(f[F_COMMAS] * 10), "comma", "commas"), f[F_SEMICOLONS] > 0 ? ", semicolons" : "");
+    case G_POLISH: {
+        if (f[F_WORDS] < 3)
+            return 0;
+        size_t len = (size_t)snprintf(out, size, "%s",
+                                      f[F_SENT_CAPS] >= 1 ? "every sentence capitalised"
+                                      : f[F_SENT_CAPS] <= 0 ? "no capital letters at sentence starts"
+                                                            : "some sentences capitalised");
+        if (len < size)
+            len += (size_t)snprintf(out + len, size - len, ", %s",
+                                    f[F_ENDS_TERMINAL] > 0 ? "closing punctuation" : "no closing punctuation");
+        double commas = round(f[F_COMMAS] * w);
+        if (commas > 0 && len < size)
+            len += (size_t)snprintf(out + len, size - len, ", %.0f %s", commas, plural(commas, "comma", "commas"));
+        if (f[F_EM_DASHES] > 0 && len < size)
+            len += (size_t)snprintf(out + len, size - len, ", em dashes");
+        if (f[F_SEMICOLONS] > 0 && len < size)
+            snprintf(out + len, size - len, ", semicolons");
         break;
+    }
     case G_LENGTH:
+        if (f[F_WORDS] < 1)
+            return 0;
+        if (f[F_SENTENCES] < 2) {
+            snprintf(out, size, "%.0f %s", f[F_WORDS], plural(f[F_WORDS], "word", "words"));
+            break;
+        }
         snprintf(out, size, "%.0f %s in %.0f %s (mean %.1f words, spread %.1f)", f[F_WORDS],
                  plural(f[F_WORDS], "word", "words"), f[F_SENTENCES], plural(f[F_SENTENCES], "sentence", "sentences"),
                  f[F_SENT_LEN_MEAN], f[F_SENT_LEN_SD]);
         break;
     case G_VOCAB:
+        if (f[F_WORDS] < 5)
+            return 0;
         snprintf(out, size, "vocabulary: mean word length %.1f, %.0f%% distinct words, reading ease %.0f",
                  f[F_WORD_LEN_MEAN], f[F_TTR] * 100, f[F_FLESCH]);
         break;
     case G_PERSON:
+        if (f[F_WORDS] < 3)
+            return 0;
         snprintf(out, size, "%.0f first-person, %.0f second-person words, %.0f contractions",
                  round(f[F_FIRST_PERSON] * w), round(f[F_SECOND_PERSON] * w), round(f[F_CONTRACTIONS] * w));
         break;
@@ -146,11 +171,14 @@ static void describe(int g, const chaff_fctx *ctx, const double *f, char *out, s
             snprintf(out, size, "repeated characters (a run of %.0f)", f[F_CHAR_RUN_MAX]);
         else if (f[F_WORD_REPEATS] > 0 || f[F_DUP_LINES] > 0)
             snprintf(out, size, "repeated words or lines (%.0f, %.0f)", f[F_WORD_REPEATS], f[F_DUP_LINES]);
+        else if (f[F_BIGRAM_REPEATS] > 0)
+            snprintf(out, size, "%.0f%% of word pairs repeat", f[F_BIGRAM_REPEATS] * 100);
         else
-            snprintf(out, size, "repetition: %.0f%% of word pairs repeat, compresses to %.0f%%",
-                     f[F_BIGRAM_REPEATS] * 100, f[F_COMPRESSION] * 100);
+            return 0;
         break;
     case G_SHOUT:
+        if (f[F_UPPER_SHARE] < 0.3 && f[F_EXCLAMATIONS] <= 0 && f[F_QUESTIONS] <= 0)
+            return 0;
         snprintf(out, size, "%.0f%% capitals, %.0f '!', %.0f '?'", f[F_UPPER_SHARE] * 100, round(f[F_EXCLAMATIONS] * w),
                  round(f[F_QUESTIONS] * w));
         break;
@@ -159,9 +187,16 @@ static void describe(int g, const chaff_fctx *ctx, const double *f, char *out, s
             snprintf(out, size, "disguised text: %.0f mixed-script words, %.0f invisible characters, %.0f styled letters",
                      f[F_MIXED_SCRIPT_WORDS], f[F_INVISIBLE], f[F_FANCY_ALNUM]);
         else
-            snprintf(out, size, "letters: %.0f%% Latin, %.0f%% Cyrillic", f[F_LATIN_SHARE] * 100, f[F_CYRILLIC_SHARE] * 100);
+            return 0;
         break;
     }
+    return out[0] != '\0';
+}
+
+static double logit(double p)
+{
+    p = p < 1e-7 ? 1e-7 : p > 1 - 1e-7 ? 1 - 1e-7 : p;
+    return log(p / (1 - p));
 }
 
 void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, struct chaff_verdict *v)
@@ -169,13 +204,15 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
     v->n_reasons = 0;
     if (v->label == CHAFF_HUMAN)
         return;
-    double base = v->p[v->label];
+    /* drops are measured in log-odds, so that a confident verdict (p near
+     * 1, where probabilities barely move) still ranks its groups */
+    double base = logit(v->p[v->label]);
     double alt[CHAFF_NFEATURES], scaled[CHAFF_NFEATURES], p[CHAFF_NLABELS];
     double drop[NGROUPS];
     for (int g = 0; g < NGROUPS; g++) {
         memcpy(alt, raw, sizeof alt);
         int changed = 0;
-        for (int k = 0; group_features[g][k] >= 0 && k < 16; k++) {
+        for (int k = 0; k < 16 && group_features[g][k] >= 0; k++) {
             int i = group_features[g][k];
             double t = chaff_model_human_typical(m, i);
             if (alt[i] != t) {
@@ -189,18 +226,18 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
         }
         chaff_model_scale(m, alt, scaled);
         chaff_model_predict_scaled(m, scaled, p);
-        drop[g] = base - p[v->label];
+        drop[g] = base - logit(p[v->label]);
     }
-    for (int r = 0; r < CHAFF_MAX_REASONS; r++) {
+    while (v->n_reasons < CHAFF_MAX_REASONS) {
         int best = -1;
         for (int g = 0; g < NGROUPS; g++) {
-            if (drop[g] >= 0.02 && (best < 0 || drop[g] > drop[best]))
+            if (drop[g] >= REASON_MIN_DROP && (best < 0 || drop[g] > drop[best]))
                 best = g;
         }
         if (best < 0)
             break;
-        describe(best, ctx, raw, v->reasons[v->n_reasons], CHAFF_REASON_SIZE);
-        v->n_reasons++;
         drop[best] = -1;
+        if (describe(best, ctx, raw, v->reasons[v->n_reasons], CHAFF_REASON_SIZE))
+            v->n_reasons++;
     }
 }

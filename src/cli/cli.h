@@ -45,6 +45,17 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a probability in [0,1]; -1 on error. */
 double cli_parse_prob(const char *s);
 
+/* Parses a whole number in [min,max] for option name into *out; prints the
+ * error and returns -1 when it is not one. */
+int cli_parse_long(const char *name, const char *s, long min, long max, long *out);
+
+/* Parses a positive finite number for option name; -1 on error (printed). */
+int cli_parse_positive(const char *name, const char *s, double *out);
+
+/* Sets the model's thresholds, -1 meaning the model's own; prints the
+ * error and returns -1 when review-at would be above hold-at. */
+int cli_apply_thresholds(chaff_model *m, double review_at, double hold_at);
+
 int cmd_score(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_check(int argc, char **argv);

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "model.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -28,6 +30,45 @@ double cli_parse_prob(const char *s)
     if (e == s || *e || errno || !(v >= 0 && v <= 1))
         return -1;
     return v;
+}
+
+int cli_parse_long(const char *name, const char *s, long min, long max, long *out)
+{
+    char *e;
+    errno = 0;
+    long v = strtol(s, &e, 10);
+    if (e == s || *e || errno || v < min || v > max) {
+        cli_error("%s: expected a whole number from %ld to %ld, got '%s'", name, min, max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_positive(const char *name, const char *s, double *out)
+{
+    char *e;
+    errno = 0;
+    double v = strtod(s, &e);
+    if (e == s || *e || errno || !(v > 0) || !isfinite(v)) {
+        cli_error("%s: expected a positive number, got '%s'", name, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_apply_thresholds(chaff_model *m, double review_at, double hold_at)
+{
+    double ra, ha;
+    chaff_model_thresholds(m, &ra, &ha);
+    ra = review_at >= 0 ? review_at : ra;
+    ha = hold_at >= 0 ? hold_at : ha;
+    if (chaff_model_set_thresholds(m, ra, ha) != CHAFF_OK) {
+        cli_error("--review-at %g is above --hold-at %g: a comment is sent to review before it is held", ra, ha);
+        return -1;
+    }
+    return 0;
 }
 
 int cli_input_option(struct cli_input *in, int c, const char *arg)

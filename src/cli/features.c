@@ -112,8 +112,10 @@ int cmd_features(int argc, char **argv)
         default: fputs(help, stderr); return EXIT_FAIL;
         }
     }
-    if (cli_input_paths(&in, argc - optind, argv + optind, 1))
+    if (cli_input_paths(&in, argc - optind, argv + optind, 1)) {
+        cli_input_free(&in);
         return EXIT_FAIL;
+    }
     chaff_extractor *ex = NULL;
     struct chaff_diag diag = {""};
     if (chaff_extractor_new(&ex, &diag) || chaff_fctx_new(&s.ctx)) {

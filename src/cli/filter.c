@@ -92,13 +92,6 @@ static int parse_thresholds(int c, const char *arg, double *review_at, double *h
     return 0;
 }
 
-static void apply_thresholds(chaff_model *m, double review_at, double hold_at)
-{
-    double ra, ha;
-    chaff_model_thresholds(m, &ra, &ha);
-    chaff_model_set_thresholds(m, review_at >= 0 ? review_at : ra, hold_at >= 0 ? hold_at : ha);
-}
-
 int cmd_filter(int argc, char **argv)
 {
     static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
@@ -138,7 +131,11 @@ int cmd_filter(int argc, char **argv)
         cli_input_free(&in);
         return EXIT_FAIL;
     }
-    apply_thresholds(model, review_at, hold_at);
+    if (cli_apply_thresholds(model, review_at, hold_at)) {
+        chaff_model_free(model);
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
     struct filter_state s = {0};
     struct stat st;
     s.flush = fstat(0, &st) != 0 || !S_ISREG(st.st_mode);
@@ -214,7 +211,11 @@ int cmd_check(int argc, char **argv)
         chaff_buf_free(&text);
         return 3;
     }
-    apply_thresholds(model, review_at, hold_at);
+    if (cli_apply_thresholds(model, review_at, hold_at)) {
+        chaff_model_free(model);
+        chaff_buf_free(&text);
+        return 3;
+    }
     chaff_scorer *sc = NULL;
     struct chaff_verdict v;
     chaff_err err = chaff_scorer_new(model, &sc);

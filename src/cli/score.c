@@ -124,8 +124,17 @@ int cmd_score(int argc, char **argv)
                 return EXIT_FAIL;
             }
             break;
-        case 'b': batch = atol(optarg); if (batch < 1) batch = 1; break;
-        case 'B': busy_ms = atoi(optarg); break;
+        case 'b':
+            if (cli_parse_long("--batch", optarg, 1, 10000000, &batch))
+                return EXIT_FAIL;
+            break;
+        case 'B': {
+            long ms;
+            if (cli_parse_long("--busy-timeout", optarg, 0, 3600000, &ms))
+                return EXIT_FAIL;
+            busy_ms = (int)ms;
+            break;
+        }
         case 'q': quiet = 1; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
         default: fputs(help, stderr); return EXIT_FAIL;
@@ -152,9 +161,11 @@ int cmd_score(int argc, char **argv)
         cli_input_free(&in);
         return EXIT_FAIL;
     }
-    double ra, ha;
-    chaff_model_thresholds(model, &ra, &ha);
-    chaff_model_set_thresholds(model, review_at >= 0 ? review_at : ra, hold_at >= 0 ? hold_at : ha);
+    if (cli_apply_thresholds(model, review_at, hold_at)) {
+        chaff_model_free(model);
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
 
     struct chaff_diag diag = {""};
     struct score_state s = {0};

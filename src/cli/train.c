@@ -9,6 +9,7 @@
 #include "chaff_features.h"
 #include "model.h"
 #include "train.h"
+#include "learned.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -26,6 +27,7 @@ static const char train_help[] =
     "  --weight PAT=W       repeat the rows of inputs whose path contains PAT W times\n"
     "  --seed S             seed for sampling and libsvm's folds (default 1)\n"
     "  --review-at P, --hold-at P   thresholds stored in the model\n"
+    "  --no-ngrams          no learned n-gram features (they stay 0)\n"
     "  --verbose            libsvm's own output\n"
     "  reader options as for chaff score\n";
 
@@ -37,7 +39,9 @@ struct weight_rule {
 struct rows {
     double *x;
     int *y;
+    struct chaff_ngram_row *ng; /* buckets and fold of each row */
     size_t n, cap;
+    size_t next_id; /* original rows seen, for the fold */
     /* per input */
     size_t file_start;
     size_t skipped_unlabelled;
@@ -46,7 +50,11 @@ struct rows {
     int failed;
 };
 
-static int add_row(struct rows *r, const double *f, int y)
+#define NGRAM_FOLDS 5
+
+/* Appends a row; its n-gram buckets are copied. */
+static int add_row(struct rows *r, const double *f, int y, const uint32_t *const b[CHAFF_NGRAM_TABLES],
+                   const uint32_t nb[CHAFF_NGRAM_TABLES], int fold)
 {
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 1024;
@@ -58,11 +66,35 @@ static int add_row(struct rows *r, const double *f, int y)
         if (!yy)
             return -1;
         r->y = yy;
+        struct chaff_ngram_row *g = chaff_reallocarray(r->ng, cap, sizeof *g);
+        if (!g)
+            return -1;
+        r->ng = g;
         r->cap = cap;
     }
+    struct chaff_ngram_row *g = &r->ng[r->n];
+    memset(g, 0, sizeof *g);
+    for (int t = 0; t < CHAFF_NGRAM_TABLES; t++) {
+        g->n[t] = nb[t];
+        g->bucket[t] = chaff_calloc(nb[t], sizeof *g->bucket[t]);
+        if (!g->bucket[t]) {
+            free(g->bucket[0]);
+            return -1;
+        }
+        if (nb[t])
+            memcpy(g->bucket[t], b[t], nb[t] * sizeof *b[t]);
+    }
+    g->label = y;
+    g->fold = fold;
     memcpy(r->x + r->n * CHAFF_NFEATURES, f, sizeof(double) * CHAFF_NFEATURES);
     r->y[r->n++] = y;
     return 0;
+}
+
+static void free_ngram_row(struct chaff_ngram_row *g)
+{
+    for (int t = 0; t < CHAFF_NGRAM_TABLES; t++)
+        free(g->bucket[t]);
 }
 
 static int train_record(const struct chaff_record *rec, void *ud)
@@ -77,7 +109,17 @@ static int train_record(const struct chaff_record *rec, void *ud)
         r->failed = 1;
         return 1;
     }
-    if (add_row(r, f, rec->label)) {
+    const uint32_t *b[CHAFF_NGRAM_TABLES];
+    uint32_t nb[CHAFF_NGRAM_TABLES];
+    for (int t = 0; t < CHAFF_NGRAM_TABLES; t++) {
+        size_t k;
+        b[t] = chaff_fctx_ngrams(r->ctx, t, &k);
+        nb[t] = (uint32_t)k;
+    }
+    /* the fold of an original row, kept by its repeats (--weight) */
+    int fold = (int)(chaff_fnv1a(&r->next_id, sizeof r->next_id) % NGRAM_FOLDS);
+    r->next_id++;
+    if (add_row(r, f, rec->label, b, nb, fold)) {
         r->failed = 1;
         return 1;
     }
@@ -120,15 +162,27 @@ static void cap_rows(struct rows *r, size_t from, size_t cap, unsigned seed, con
         keep[idx[i]] = 1;
     size_t w = from;
     for (size_t i = 0; i < m; i++) {
-        if (!keep[i])
+        if (!keep[i]) {
+            free_ngram_row(&r->ng[from + i]);
             continue;
+        }
         memmove(r->x + w * CHAFF_NFEATURES, r->x + (from + i) * CHAFF_NFEATURES, sizeof(double) * CHAFF_NFEATURES);
         r->y[w] = r->y[from + i];
+        r->ng[w] = r->ng[from + i];
         w++;
     }
     r->n = w;
     free(keep);
     free(idx);
+}
+
+/* Frees what the argument loop of cmd_train allocated; returns status. */
+static int train_args_done(struct cli_input *in, struct weight_rule *w, int n, int status)
+{
+    for (int i = 0; i < n; i++)
+        free((char *)w[i].pattern);
+    cli_input_free(in);
+    return status;
 }
 
 static void print_progress(const char *line, void *ud)
@@ -152,6 +206,7 @@ int cmd_train(int argc, char **argv)
                                          {"review-at", required_argument, NULL, 'r'},
                                          {"hold-at", required_argument, NULL, 'H'},
                                          {"verbose", no_argument, NULL, 'v'},
+                                         {"no-ngrams", no_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          CLI_INPUT_OPTIONS,
                                          {NULL, 0, NULL, 0}};
@@ -160,14 +215,14 @@ int cmd_train(int argc, char **argv)
     const char *out = "model";
     size_t cap = 0;
     struct weight_rule weights[16];
-    int nweights = 0, c;
+    int nweights = 0, c, use_ngrams = 1;
     double review_at = CHAFF_DEFAULT_REVIEW_AT, hold_at = CHAFF_DEFAULT_HOLD_AT;
     to.seed = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
         int k = cli_input_option(&in, c, optarg);
         if (k < 0)
-            return EXIT_FAIL;
+            return train_args_done(&in, weights, nweights, EXIT_FAIL);
         if (k)
             continue;
         switch (c) {
@@ -182,22 +237,43 @@ int cmd_train(int argc, char **argv)
                 to.kernel = CHAFF_KERNEL_AUTO;
             else {
                 cli_error("--kernel: expected rbf, linear or auto, got '%s'", optarg);
-                return EXIT_FAIL;
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
             }
             break;
-        case 'C': to.C = atof(optarg); break;
-        case 'G': to.gamma = atof(optarg); break;
-        case 'f': to.folds = atoi(optarg); break;
-        case 'R': to.grid_rows = (size_t)atol(optarg); break;
-        case 'c': cap = (size_t)atol(optarg); break;
-        case 's': to.seed = (unsigned)atol(optarg); break;
+        case 'C':
+            if (cli_parse_positive("--C", optarg, &to.C))
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
+            break;
+        case 'G':
+            if (cli_parse_positive("--gamma", optarg, &to.gamma))
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
+            break;
+        case 'f':
+        case 'R':
+        case 'c':
+        case 's': {
+            long v;
+            const char *name = c == 'f' ? "--folds" : c == 'R' ? "--grid-rows" : c == 'c' ? "--cap" : "--seed";
+            if (cli_parse_long(name, optarg, c == 'f' ? 2 : c == 's' ? 0 : 1, c == 'f' ? 100 : 2147483647L, &v))
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
+            if (c == 'f')
+                to.folds = (int)v;
+            else if (c == 'R')
+                to.grid_rows = (size_t)v;
+            else if (c == 'c')
+                cap = (size_t)v;
+            else
+                to.seed = (unsigned)v;
+            break;
+        }
         case 'v': to.verbose = 1; break;
+        case 'N': use_ngrams = 0; break;
         case 'r':
         case 'H': {
             double v = cli_parse_prob(optarg);
             if (v < 0) {
                 cli_error("expected a probability between 0 and 1, got '%s'", optarg);
-                return EXIT_FAIL;
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
             }
             if (c == 'r')
                 review_at = v;
@@ -210,28 +286,35 @@ int cmd_train(int argc, char **argv)
             int times = eq ? atoi(eq + 1) : 0;
             if (!eq || eq == optarg || times < 1 || times > 100 || nweights == 16) {
                 cli_error("--weight: expected PATTERN=W with W a whole number 1..100, got '%s'", optarg);
-                return EXIT_FAIL;
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
             }
             weights[nweights].pattern = strndup(optarg, (size_t)(eq - optarg));
             weights[nweights].times = times;
             nweights++;
             break;
         }
-        case 'h': fputs(train_help, stdout); return EXIT_OK;
-        default: fputs(train_help, stderr); return EXIT_FAIL;
+        case 'h': fputs(train_help, stdout); return train_args_done(&in, weights, nweights, EXIT_OK);
+        default: fputs(train_help, stderr); return train_args_done(&in, weights, nweights, EXIT_FAIL);
         }
+    }
+    if (review_at > hold_at) {
+        cli_error("--review-at %g is above --hold-at %g: a comment is sent to review before it is held", review_at,
+                  hold_at);
+        return train_args_done(&in, weights, nweights, EXIT_FAIL);
     }
     if (optind >= argc) {
         cli_error("train: name the labelled FILEs or folders to train on");
-        return EXIT_FAIL;
+        return train_args_done(&in, weights, nweights, EXIT_FAIL);
     }
     if (cli_input_paths(&in, argc - optind, argv + optind, 0))
-        return EXIT_FAIL;
+        return train_args_done(&in, weights, nweights, EXIT_FAIL);
     struct rows rows = {0};
     struct chaff_diag diag = {""};
     if (chaff_extractor_new(&rows.ex, &diag) || chaff_fctx_new(&rows.ctx)) {
         cli_error("%s", diag.msg);
-        return EXIT_FAIL;
+        chaff_fctx_free(rows.ctx);
+        chaff_extractor_free(rows.ex);
+        return train_args_done(&in, weights, nweights, EXIT_FAIL);
     }
     to.progress = print_progress;
     json_t *inputs = json_array();
@@ -258,7 +341,12 @@ int cmd_train(int argc, char **argv)
         size_t kept = rows.n - from;
         for (int t = 1; t < times; t++) {
             for (size_t k = 0; k < kept; k++) {
-                if (add_row(&rows, rows.x + (from + k) * CHAFF_NFEATURES, rows.y[from + k])) {
+                /* copy first: add_row may move rows.x and rows.ng */
+                double f[CHAFF_NFEATURES];
+                memcpy(f, rows.x + (from + k) * CHAFF_NFEATURES, sizeof f);
+                struct chaff_ngram_row g = rows.ng[from + k];
+                const uint32_t *b[CHAFF_NGRAM_TABLES] = {g.bucket[0], g.bucket[1]};
+                if (add_row(&rows, f, rows.y[from + k], b, g.n, g.fold)) {
                     status = EXIT_FAIL;
                     break;
                 }
@@ -284,8 +372,24 @@ int cmd_train(int argc, char **argv)
         json_object_set_new(meta, "cap_per_file", json_integer((json_int_t)cap));
         json_object_set_new(meta, "thresholds", json_pack("{s:f, s:f}", "review_at", review_at, "hold_at", hold_at));
         struct chaff_train_result res;
+        struct chaff_ngrams *ngrams = NULL;
+        chaff_err err = CHAFF_OK;
+        if (use_ngrams && rows.n) {
+            /* the learned features: out-of-fold for the training rows */
+            err = chaff_ngrams_fit(rows.ng, rows.n, NGRAM_FOLDS, rows.x, CHAFF_NFEATURES, F_NB_WORD_HUMAN, &ngrams);
+            if (err)
+                cli_error("cannot fit the n-gram tables: %s", chaff_strerror(err));
+        }
+        json_object_set_new(meta, "ngrams", json_boolean(ngrams != NULL));
         fprintf(stderr, "chaff: training on %zu rows with %d features\n", rows.n, CHAFF_NFEATURES);
-        chaff_err err = chaff_train(rows.x, rows.y, rows.n, &to, out, meta, &res, &diag);
+        if (!err)
+            err = chaff_train(rows.x, rows.y, rows.n, &to, out, meta, &res, &diag);
+        if (!err && ngrams) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", out, CHAFF_NGRAM_FILE);
+            err = chaff_ngrams_save(ngrams, path, &diag);
+        }
+        chaff_ngrams_free(ngrams);
         json_decref(meta);
         if (err) {
             cli_error("%s", diag.msg[0] ? diag.msg : chaff_strerror(err));
@@ -303,6 +407,9 @@ int cmd_train(int argc, char **argv)
     }
     for (int w = 0; w < nweights; w++)
         free((char *)weights[w].pattern);
+    for (size_t k = 0; k < rows.n; k++)
+        free_ngram_row(&rows.ng[k]);
+    free(rows.ng);
     free(rows.x);
     free(rows.y);
     chaff_fctx_free(rows.ctx);
@@ -440,22 +547,29 @@ int cmd_eval(int argc, char **argv)
         cli_error("eval: name the labelled FILEs or folders to measure on");
         return EXIT_FAIL;
     }
-    if (cli_input_paths(&in, argc - optind, argv + optind, 0))
+    if (cli_input_paths(&in, argc - optind, argv + optind, 0)) {
+        cli_input_free(&in);
         return EXIT_FAIL;
+    }
     chaff_model *model = cli_load_model(model_dir);
     if (!model) {
         cli_input_free(&in);
         return EXIT_FAIL;
     }
-    double ra, ha;
-    chaff_model_thresholds(model, &ra, &ha);
-    chaff_model_set_thresholds(model, review_at >= 0 ? review_at : ra, hold_at >= 0 ? hold_at : ha);
-    struct eval_state s = {0};
-    if (chaff_scorer_new(model, &s.sc)) {
+    if (cli_apply_thresholds(model, review_at, hold_at)) {
         chaff_model_free(model);
+        cli_input_free(&in);
         return EXIT_FAIL;
     }
+    struct eval_state s = {0};
     struct eval_file *files = calloc(in.npaths + 1, sizeof *files);
+    if (!files || chaff_scorer_new(model, &s.sc)) {
+        cli_error("eval: %s", chaff_strerror(CHAFF_ENOMEM));
+        free(files);
+        chaff_model_free(model);
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
     int status = EXIT_OK;
     for (size_t i = 0; i < in.npaths; i++) {
         struct cli_input one = in;
