@@ -31,10 +31,10 @@ chaff_install_packages() {
 
 chaff_build() {
     if [ ! -f "$chaff_build/CMakeCache.txt" ]; then
-        cmake -S "$chaff_root" -B "$chaff_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo $CHAFF_CMAKE_ARGS >/dev/null \
+        cmake -S "$chaff_root" -B "$chaff_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CHAFF_CMAKE_ARGS:-} >/dev/null \
             || { echo "chaff: cmake configure failed" >&2; return 1; }
-    elif [ -n "$CHAFF_CMAKE_ARGS" ]; then
-        cmake "$chaff_build" $CHAFF_CMAKE_ARGS >/dev/null || return 1
+    elif [ -n "${CHAFF_CMAKE_ARGS:-}" ]; then
+        cmake "$chaff_build" ${CHAFF_CMAKE_ARGS:-} >/dev/null || return 1
     fi
     # make decides what is stale; quiet unless something fails
     local log

@@ -28,6 +28,7 @@ struct chaff_model {
     double review_at, hold_at;
     chaff_extractor *ex;
     int needs_ngrams; /* meta.json says the model uses ngrams.bin */
+    double *sv;       /* support vectors, dense, row-major l x CHAFF_NFEATURES */
     char describe[512];
 };
 
@@ -467,6 +468,8 @@ static chaff_err build_svm(struct parsed *p, struct svm_model **out)
     return CHAFF_OK;
 }
 
+static chaff_err build_dense(chaff_model *m);
+
 /* ---- ranges (svm-scale format) ---- */
 
 static chaff_err load_ranges(const char *path, chaff_model *m, struct chaff_diag *diag)
@@ -615,6 +618,9 @@ chaff_err chaff_model_load(const char *dir, chaff_model **out, struct chaff_diag
     if (!err) {
         for (int i = 0; i < m->svm->nr_class; i++)
             m->class_label[i] = m->svm->label[i] - 1;
+        err = build_dense(m);
+    }
+    if (!err) {
         err = chaff_extractor_new(&m->ex, diag);
     }
     if (!err && m->needs_ngrams) {
@@ -643,21 +649,212 @@ void chaff_model_free(chaff_model *m)
         return;
     if (m->svm)
         svm_free_and_destroy_model(&m->svm);
+    free(m->sv);
     chaff_extractor_free(m->ex);
     free(m);
 }
 
+double chaff_model_scale_one(const chaff_model *m, int i, double raw)
+{
+    double v = chaff_feature_transform(i, raw);
+    double span = m->hi[i] - m->lo[i];
+    double s = span > 0 ? -1.0 + 2.0 * (v - m->lo[i]) / span : 0.0;
+    return s < -1.5 ? -1.5 : s > 1.5 ? 1.5 : s;
+}
+
 void chaff_model_scale(const chaff_model *m, const double *raw, double *scaled)
 {
-    for (int i = 0; i < CHAFF_NFEATURES; i++) {
-        double v = chaff_feature_transform(i, raw[i]);
-        double span = m->hi[i] - m->lo[i];
-        double s = span > 0 ? -1.0 + 2.0 * (v - m->lo[i]) / span : 0.0;
-        scaled[i] = s < -1.5 ? -1.5 : s > 1.5 ? 1.5 : s;
+    for (int i = 0; i < CHAFF_NFEATURES; i++)
+        scaled[i] = chaff_model_scale_one(m, i, raw[i]);
+}
+
+/* ---- dense prediction ----
+ *
+ * libsvm's svm_predict_probability() walks sparse svm_node lists for every
+ * support vector. chaff keeps the support vectors as one contiguous
+ * row-major matrix instead, computes the kernel with loops the compiler
+ * vectorises, and then follows libsvm's own steps (pairwise decision
+ * values, Platt sigmoids, pairwise coupling) so that the probabilities
+ * agree with libsvm's to 1e-9 (tests/unit/test_model.c checks it). Keeping
+ * the per-SV squared distances also lets reasons re-score a comment with a
+ * few features changed in O(SV x changed) instead of O(SV x features). */
+
+static chaff_err build_dense(chaff_model *m)
+{
+    const struct svm_model *s = m->svm;
+    size_t l = (size_t)s->l;
+    m->sv = chaff_calloc(l * CHAFF_NFEATURES, sizeof *m->sv);
+    if (!m->sv)
+        return CHAFF_ENOMEM;
+    for (size_t i = 0; i < l; i++) {
+        double *row = m->sv + i * CHAFF_NFEATURES;
+        for (const struct svm_node *n = s->SV[i]; n->index != -1; n++)
+            row[n->index - 1] = n->value;
+    }
+    return CHAFF_OK;
+}
+
+size_t chaff_model_work_size(const chaff_model *m)
+{
+    return (size_t)m->svm->l;
+}
+
+/* libsvm's sigmoid_predict() */
+static double sigmoid(double dv, double A, double B)
+{
+    double fApB = dv * A + B;
+    if (fApB >= 0)
+        return exp(-fApB) / (1.0 + exp(-fApB));
+    return 1.0 / (1 + exp(fApB));
+}
+
+/* libsvm's multiclass_probability(): pairwise coupling (Wu, Lin and Weng). */
+static void couple(int k, double r[CHAFF_NLABELS][CHAFF_NLABELS], double *p)
+{
+    double Q[CHAFF_NLABELS][CHAFF_NLABELS], Qp[CHAFF_NLABELS];
+    int max_iter = k > 100 ? k : 100;
+    double eps = 0.005 / k;
+    for (int t = 0; t < k; t++) {
+        p[t] = 1.0 / k;
+        Q[t][t] = 0;
+        for (int j = 0; j < t; j++) {
+            Q[t][t] += r[j][t] * r[j][t];
+            Q[t][j] = Q[j][t];
+        }
+        for (int j = t + 1; j < k; j++) {
+            Q[t][t] += r[j][t] * r[j][t];
+            Q[t][j] = -r[j][t] * r[t][j];
+        }
+    }
+    for (int iter = 0; iter < max_iter; iter++) {
+        double pQp = 0;
+        for (int t = 0; t < k; t++) {
+            Qp[t] = 0;
+            for (int j = 0; j < k; j++)
+                Qp[t] += Q[t][j] * p[j];
+            pQp += p[t] * Qp[t];
+        }
+        double max_error = 0;
+        for (int t = 0; t < k; t++) {
+            double error = fabs(Qp[t] - pQp);
+            if (error > max_error)
+                max_error = error;
+        }
+        if (max_error < eps)
+            break;
+        for (int t = 0; t < k; t++) {
+            double diff = (-Qp[t] + pQp) / Q[t][t];
+            p[t] += diff;
+            pQp = (pQp + diff * (diff * Q[t][t] + 2 * Qp[t])) / (1 + diff) / (1 + diff);
+            for (int j = 0; j < k; j++) {
+                Qp[j] = (Qp[j] + diff * Q[t][j]) / (1 + diff);
+                p[j] /= (1 + diff);
+            }
+        }
     }
 }
 
-void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS])
+/* Probabilities from kernel values kv[0..l), as svm_predict_probability(). */
+static void probabilities(const chaff_model *m, const double *kv, double p[CHAFF_NLABELS])
+{
+    const struct svm_model *s = m->svm;
+    int k = s->nr_class;
+    int start[CHAFF_NLABELS];
+    start[0] = 0;
+    for (int i = 1; i < k; i++)
+        start[i] = start[i - 1] + s->nSV[i - 1];
+    double r[CHAFF_NLABELS][CHAFF_NLABELS] = {{0}};
+    int pair = 0;
+    for (int i = 0; i < k; i++) {
+        for (int j = i + 1; j < k; j++) {
+            double sum = 0;
+            const double *c1 = s->sv_coef[j - 1], *c2 = s->sv_coef[i];
+            for (int t = 0; t < s->nSV[i]; t++)
+                sum += c1[start[i] + t] * kv[start[i] + t];
+            for (int t = 0; t < s->nSV[j]; t++)
+                sum += c2[start[j] + t] * kv[start[j] + t];
+            sum -= s->rho[pair];
+            double q = sigmoid(sum, s->probA[pair], s->probB[pair]);
+            q = q < 1e-7 ? 1e-7 : q > 1 - 1e-7 ? 1 - 1e-7 : q;
+            r[i][j] = q;
+            r[j][i] = 1 - q;
+            pair++;
+        }
+    }
+    double prob[CHAFF_NLABELS] = {0};
+    if (k == 2) {
+        prob[0] = r[0][1];
+        prob[1] = r[1][0];
+    } else {
+        couple(k, r, prob);
+    }
+    for (int c = 0; c < CHAFF_NLABELS; c++)
+        p[c] = 0;
+    for (int c = 0; c < k; c++)
+        p[m->class_label[c]] = prob[c];
+}
+
+/* Kernel values in place: work holds squared distances (RBF) or dot
+ * products (linear) on entry. */
+static void kernel_values(const chaff_model *m, const double *work, double *kv)
+{
+    size_t l = (size_t)m->svm->l;
+    if (m->svm->param.kernel_type == RBF) {
+        double g = m->svm->param.gamma;
+        for (size_t i = 0; i < l; i++)
+            kv[i] = exp(-g * work[i]);
+    } else {
+        memcpy(kv, work, l * sizeof *kv);
+    }
+}
+
+void chaff_model_predict_work(const chaff_model *m, const double *scaled, double *work, double *kv,
+                              double p[CHAFF_NLABELS])
+{
+    size_t l = (size_t)m->svm->l;
+    int rbf = m->svm->param.kernel_type == RBF;
+    for (size_t i = 0; i < l; i++) {
+        const double *row = m->sv + i * CHAFF_NFEATURES;
+        double acc = 0;
+        if (rbf) {
+            for (int f = 0; f < CHAFF_NFEATURES; f++) {
+                double d = scaled[f] - row[f];
+                acc += d * d;
+            }
+        } else {
+            for (int f = 0; f < CHAFF_NFEATURES; f++)
+                acc += scaled[f] * row[f];
+        }
+        work[i] = acc;
+    }
+    kernel_values(m, work, kv);
+    probabilities(m, kv, p);
+}
+
+void chaff_model_predict_changed(const chaff_model *m, const double *scaled, const double *work, const int *idx,
+                                 const double *val, int n, double *tmp, double *kv, double p[CHAFF_NLABELS])
+{
+    size_t l = (size_t)m->svm->l;
+    int rbf = m->svm->param.kernel_type == RBF;
+    for (size_t i = 0; i < l; i++) {
+        const double *row = m->sv + i * CHAFF_NFEATURES;
+        double acc = work[i];
+        for (int k = 0; k < n; k++) {
+            int f = idx[k];
+            if (rbf) {
+                double a = scaled[f] - row[f], b = val[k] - row[f];
+                acc += b * b - a * a;
+            } else {
+                acc += (val[k] - scaled[f]) * row[f];
+            }
+        }
+        tmp[i] = acc < 0 && rbf ? 0 : acc;
+    }
+    kernel_values(m, tmp, kv);
+    probabilities(m, kv, p);
+}
+
+void chaff_model_predict_libsvm(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS])
 {
     struct svm_node x[CHAFF_NFEATURES + 1];
     int n = 0;
@@ -676,4 +873,16 @@ void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, doub
         p[k] = 0;
     for (int k = 0; k < m->svm->nr_class; k++)
         p[m->class_label[k]] = prob[k];
+}
+
+void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS])
+{
+    size_t l = (size_t)m->svm->l;
+    double *work = malloc(2 * l * sizeof *work);
+    if (!work) { /* no memory for the fast path: libsvm needs none */
+        chaff_model_predict_libsvm(m, scaled, p);
+        return;
+    }
+    chaff_model_predict_work(m, scaled, work, work + l, p);
+    free(work);
 }

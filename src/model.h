@@ -26,8 +26,32 @@ const chaff_extractor *chaff_model_extractor(const chaff_model *m);
  * [-1.5, 1.5]) into scaled[CHAFF_NFEATURES]. */
 void chaff_model_scale(const chaff_model *m, const double *raw, double *scaled);
 
-/* Class probabilities (indexed by enum chaff_label) for scaled features. */
+/* Scales one raw feature value as chaff_model_scale does. */
+double chaff_model_scale_one(const chaff_model *m, int i, double raw);
+
+/* Class probabilities (indexed by enum chaff_label) for scaled features.
+ * Allocates a work area per call: hot paths use chaff_model_predict_work. */
 void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS]);
+
+/* Doubles each work area of chaff_model_predict_work must hold (the
+ * number of support vectors). */
+size_t chaff_model_work_size(const chaff_model *m);
+
+/* As chaff_model_predict_scaled, with caller-owned work areas: work gets
+ * each support vector's squared distance (RBF) or dot product (linear)
+ * with scaled, for chaff_model_predict_changed; kv is scratch. */
+void chaff_model_predict_work(const chaff_model *m, const double *scaled, double *work, double *kv,
+                              double p[CHAFF_NLABELS]);
+
+/* Probabilities for scaled with features idx[0..n) set to val[0..n),
+ * given work from chaff_model_predict_work on scaled itself; tmp and kv
+ * are scratch of chaff_model_work_size doubles. */
+void chaff_model_predict_changed(const chaff_model *m, const double *scaled, const double *work, const int *idx,
+                                 const double *val, int n, double *tmp, double *kv, double p[CHAFF_NLABELS]);
+
+/* The same probabilities through libsvm's svm_predict_probability (for
+ * tests: the dense path must agree with it). */
+void chaff_model_predict_libsvm(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS]);
 
 /* A short description for the runs table: "DIR (feature set V/HASH, N SV)". */
 const char *chaff_model_describe(const chaff_model *m);

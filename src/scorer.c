@@ -5,6 +5,7 @@
 #include "chaff.h"
 #include "chaff_features.h"
 #include "model.h"
+#include "util.h"
 #include "verdict.h"
 
 struct chaff_scorer {
@@ -12,6 +13,7 @@ struct chaff_scorer {
     chaff_fctx *ctx;
     double raw[CHAFF_NFEATURES];
     double scaled[CHAFF_NFEATURES];
+    double *work; /* 3 x chaff_model_work_size: distances, then scratch */
 };
 
 chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **out)
@@ -28,6 +30,11 @@ chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **out)
         free(s);
         return err;
     }
+    s->work = chaff_calloc(3 * chaff_model_work_size(model), sizeof *s->work);
+    if (!s->work) {
+        chaff_scorer_free(s);
+        return CHAFF_ENOMEM;
+    }
     *out = s;
     return CHAFF_OK;
 }
@@ -37,6 +44,7 @@ void chaff_scorer_free(chaff_scorer *s)
     if (!s)
         return;
     chaff_fctx_free(s->ctx);
+    free(s->work);
     free(s);
 }
 
@@ -49,10 +57,11 @@ chaff_err chaff_score(chaff_scorer *s, const char *text, size_t len, struct chaf
     if (err)
         return err;
     chaff_model_scale(s->model, s->raw, s->scaled);
-    chaff_model_predict_scaled(s->model, s->scaled, v->p);
+    size_t l = chaff_model_work_size(s->model);
+    chaff_model_predict_work(s->model, s->scaled, s->work, s->work + l, v->p);
     double review_at, hold_at;
     chaff_model_thresholds(s->model, &review_at, &hold_at);
     chaff_verdict_decide(v, review_at, hold_at);
-    chaff_verdict_explain(s->model, s->ctx, s->raw, v);
+    chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->work, s->work + l, v);
     return CHAFF_OK;
 }

@@ -199,35 +199,38 @@ static double logit(double p)
     return log(p / (1 - p));
 }
 
-void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, struct chaff_verdict *v)
+void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, const double *scaled,
+                           const double *work, double *scratch, struct chaff_verdict *v)
 {
     v->n_reasons = 0;
     if (v->label == CHAFF_HUMAN)
         return;
+    size_t l = chaff_model_work_size(m);
     /* drops are measured in log-odds, so that a confident verdict (p near
      * 1, where probabilities barely move) still ranks its groups */
     double base = logit(v->p[v->label]);
-    double alt[CHAFF_NFEATURES], scaled[CHAFF_NFEATURES], p[CHAFF_NLABELS];
-    double drop[NGROUPS];
+    double p[CHAFF_NLABELS], drop[NGROUPS];
     for (int g = 0; g < NGROUPS; g++) {
-        memcpy(alt, raw, sizeof alt);
-        int changed = 0;
+        int idx[16];
+        double val[16];
+        int n = 0;
         for (int k = 0; k < 16 && group_features[g][k] >= 0; k++) {
             int i = group_features[g][k];
-            double t = chaff_model_human_typical(m, i);
-            if (alt[i] != t) {
-                alt[i] = t;
-                changed = 1;
+            double t = chaff_model_scale_one(m, i, chaff_model_human_typical(m, i));
+            if (t != scaled[i]) {
+                idx[n] = i;
+                val[n] = t;
+                n++;
             }
         }
-        if (!changed) {
+        if (!n) {
             drop[g] = 0;
             continue;
         }
-        chaff_model_scale(m, alt, scaled);
-        chaff_model_predict_scaled(m, scaled, p);
+        chaff_model_predict_changed(m, scaled, work, idx, val, n, scratch, scratch + l, p);
         drop[g] = base - logit(p[v->label]);
     }
+    (void)raw;
     while (v->n_reasons < CHAFF_MAX_REASONS) {
         int best = -1;
         for (int g = 0; g < NGROUPS; g++) {

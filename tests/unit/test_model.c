@@ -610,6 +610,72 @@ static void verdict_decide_should_act_on_the_share_that_is_not_human(void **stat
     assert_int_equal(decide(0.5, 0.25, 0.25, 0.75, 0.5).action, CHAFF_HOLD);
 }
 
+/* Trains the synthetic set with kernel into t and loads it. */
+static chaff_model *train_synthetic(struct tmpdir *t, int kernel)
+{
+    static double raw[NROWS * CHAFF_NFEATURES];
+    int y[NROWS];
+    synth(raw, y);
+    tmpdir_make(t);
+    struct chaff_train_opts o;
+    memset(&o, 0, sizeof o);
+    o.kernel = kernel;
+    o.C = 2;
+    o.gamma = 0.05;
+    o.folds = 3;
+    o.seed = 1;
+    struct chaff_train_result res;
+    struct chaff_diag d = {""};
+    if (chaff_train(raw, y, NROWS, &o, t->path, NULL, &res, &d))
+        fail_msg("train: %s", d.msg);
+    chaff_model *m = NULL;
+    if (chaff_model_load(t->path, &m, &d))
+        fail_msg("load: %s", d.msg);
+    return m;
+}
+
+/* The dense predictor must give libsvm's probabilities (to 1e-9), and
+ * re-scoring with a few features changed must equal scoring from scratch. */
+static void dense_prediction_should_agree_with_libsvm(void **state)
+{
+    (void)state;
+    for (int kernel = CHAFF_KERNEL_RBF; kernel <= CHAFF_KERNEL_LINEAR; kernel++) {
+        struct tmpdir t;
+        chaff_model *m = train_synthetic(&t, kernel);
+        size_t l = chaff_model_work_size(m);
+        double *work = calloc(4 * l, sizeof *work);
+        assert_non_null(work);
+        uint64_t seed = 88172645463325252ULL;
+        for (int trial = 0; trial < 200; trial++) {
+            double x[CHAFF_NFEATURES], a[CHAFF_NLABELS], b[CHAFF_NLABELS], c[CHAFF_NLABELS];
+            for (int f = 0; f < CHAFF_NFEATURES; f++) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                /* mostly zeros, as real scaled rows have many */
+                x[f] = (seed % 3 == 0) ? 0.0 : ((double)(seed % 3001) / 1000.0 - 1.5);
+            }
+            chaff_model_predict_work(m, x, work, work + l, a);
+            chaff_model_predict_libsvm(m, x, b);
+            for (int k = 0; k < CHAFF_NLABELS; k++)
+                assert_near(a[k], b[k], 1e-9);
+            int idx[3] = {trial % CHAFF_NFEATURES, (trial * 7 + 3) % CHAFF_NFEATURES, (trial * 13 + 5) % CHAFF_NFEATURES};
+            if (idx[1] == idx[0] || idx[2] == idx[0] || idx[2] == idx[1])
+                continue;
+            double val[3] = {0.25, -1.0, 1.5};
+            chaff_model_predict_changed(m, x, work, idx, val, 3, work + 2 * l, work + 3 * l, c);
+            for (int k = 0; k < 3; k++)
+                x[idx[k]] = val[k];
+            chaff_model_predict_libsvm(m, x, b);
+            for (int k = 0; k < CHAFF_NLABELS; k++)
+                assert_near(c[k], b[k], 1e-9);
+        }
+        free(work);
+        chaff_model_free(m);
+        tmpdir_remove(&t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -626,6 +692,7 @@ int main(void)
         cmocka_unit_test(set_thresholds_should_accept_only_ordered_values_in_0_1),
         cmocka_unit_test(verdict_decide_should_pick_the_most_probable_class),
         cmocka_unit_test(verdict_decide_should_act_on_the_share_that_is_not_human),
+        cmocka_unit_test(dense_prediction_should_agree_with_libsvm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
