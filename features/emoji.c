@@ -16,6 +16,8 @@
 
 int chaff_cp_is_pictographic(int32_t c)
 {
+    if (c < 0xA9) /* © is the first Extended_Pictographic code point */
+        return 0;
     return utf8proc_get_property(c)->boundclass == UTF8PROC_BOUNDCLASS_EXTENDED_PICTOGRAPHIC;
 }
 
