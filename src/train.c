@@ -250,10 +250,12 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
                     cv_confusion(&sub, &pa, o.folds, o.seed, &c, target);
                     struct chaff_metrics mt;
                     chaff_metrics_compute(&c, &mt);
-                    progress(&o, "grid: %s C=%g%s%g macro-F1 %.4f accuracy %.4f",
-                             kern == CHAFF_KERNEL_RBF ? "rbf" : "linear", Cs[ci],
-                             kern == CHAFF_KERNEL_RBF ? " gamma=" : "", kern == CHAFF_KERNEL_RBF ? gammas[gi] : 0.0,
-                             mt.macro_f1, mt.accuracy);
+                    if (kern == CHAFF_KERNEL_RBF)
+                        progress(&o, "grid: rbf C=%g gamma=%g macro-F1 %.4f accuracy %.4f", Cs[ci], gammas[gi],
+                                 mt.macro_f1, mt.accuracy);
+                    else
+                        progress(&o, "grid: linear C=%g macro-F1 %.4f accuracy %.4f", Cs[ci], mt.macro_f1,
+                                 mt.accuracy);
                     if (mt.macro_f1 > best + 1e-9) {
                         best = mt.macro_f1;
                         kernel = kern;
@@ -263,7 +265,10 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
                 }
             }
         }
-        progress(&o, "grid: chose %s C=%g gamma=%g", kernel == CHAFF_KERNEL_RBF ? "rbf" : "linear", C, gamma);
+        if (kernel == CHAFF_KERNEL_RBF)
+            progress(&o, "grid: chose rbf C=%g gamma=%g", C, gamma);
+        else
+            progress(&o, "grid: chose linear C=%g", C);
     }
 
     for (size_t r = 0; r < n; r++)
