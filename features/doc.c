@@ -259,11 +259,133 @@ static chaff_err split_words(struct tok *t, const int32_t *c, size_t a, size_t z
     return CHAFF_OK;
 }
 
+static size_t put_utf8(char *out, uint32_t c)
+{
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (char)(0xC0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xE0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* Length of an HTML character reference at s[0..n) (s[0] == '&') and the
+ * code point it stands for, or 0. */
+static size_t entity(const char *s, size_t n, uint32_t *cp)
+{
+    static const struct {
+        const char *name;
+        uint32_t cp;
+    } named[] = {{"&amp;", '&'},  {"&lt;", '<'},   {"&gt;", '>'},     {"&quot;", '"'},
+                 {"&apos;", '\''}, {"&nbsp;", 0xA0}, {"&hellip;", 0x2026}};
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        size_t m = strlen(named[i].name);
+        if (n >= m && memcmp(s, named[i].name, m) == 0) {
+            *cp = named[i].cp;
+            return m;
+        }
+    }
+    if (n < 4 || s[1] != '#')
+        return 0;
+    int hex = s[2] == 'x' || s[2] == 'X';
+    size_t i = hex ? 3 : 2;
+    uint32_t v = 0;
+    size_t digits = 0;
+    for (; i < n && digits < 7; i++, digits++) {
+        char ch = s[i];
+        int dv = ch >= '0' && ch <= '9' ? ch - '0'
+                 : hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                 : hex && ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                                 : -1;
+        if (dv < 0)
+            break;
+        v = v * (hex ? 16 : 10) + (uint32_t)dv;
+    }
+    if (!digits || i >= n || s[i] != ';' || v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return i + 1;
+}
+
+/* Length of a <br>, <br/> or <br /> tag (any case) at s[0..n), or 0. */
+static size_t br_tag(const char *s, size_t n)
+{
+    if (n < 4 || s[0] != '<' || (s[1] != 'b' && s[1] != 'B') || (s[2] != 'r' && s[2] != 'R'))
+        return 0;
+    size_t i = 3;
+    while (i < n && s[i] == ' ')
+        i++;
+    if (i < n && s[i] == '/')
+        i++;
+    return i < n && s[i] == '>' ? i + 1 : 0;
+}
+
+/* Comment dumps scraped from web pages keep HTML escapes ("I&#39;m",
+ * "&lt;3", "<br />"): decode them so that they read as the author typed
+ * them. Only character references and line-break tags are decoded; other
+ * markup is left as it is. */
+static chaff_err unescape_html(const char *s, size_t n, struct chaff_buf *out)
+{
+    out->len = 0;
+    chaff_err err = chaff_buf_reserve(out, n);
+    if (err)
+        return err;
+    size_t run = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = 0;
+        char enc[4];
+        size_t m = 0;
+        if (s[i] == '&' && (k = entity(s + i, n - i, &cp)) > 0) {
+            m = put_utf8(enc, cp);
+        } else if (s[i] == '<' && (k = br_tag(s + i, n - i)) > 0) {
+            enc[0] = '\n';
+            m = 1;
+        } else {
+            i++;
+            continue;
+        }
+        /* a reference is never shorter than what it decodes to */
+        memcpy(out->data + out->len, s + run, i - run);
+        out->len += i - run;
+        memcpy(out->data + out->len, enc, m);
+        out->len += m;
+        i += k;
+        run = i;
+    }
+    memcpy(out->data + out->len, s + run, n - run);
+    out->len += n - run;
+    out->data[out->len] = '\0';
+    return CHAFF_OK;
+}
+
 chaff_err chaff_doc_build(struct chaff_docbuf *b, const char *text, size_t len, struct chaff_doc *d)
 {
     memset(d, 0, sizeof *d);
     b->raw.len = 0;
-    chaff_err err = chaff_utf8_sanitize(text, len, &b->raw, &d->n_replaced);
+    chaff_err err = CHAFF_OK;
+    if (memchr(text, '&', len) || memchr(text, '<', len)) {
+        err = unescape_html(text, len, &b->unescaped);
+        if (err)
+            return err;
+        text = b->unescaped.data;
+        len = b->unescaped.len;
+    }
+    err = chaff_utf8_sanitize(text, len, &b->raw, &d->n_replaced);
     if (err)
         return err;
     d->raw = b->raw.data ? b->raw.data : "";
@@ -356,6 +478,7 @@ chaff_err chaff_doc_build(struct chaff_docbuf *b, const char *text, size_t len, 
 
 void chaff_docbuf_free(struct chaff_docbuf *b)
 {
+    chaff_buf_free(&b->unescaped);
     chaff_buf_free(&b->raw);
     free(b->cp);
     free(b->ncp);

@@ -36,6 +36,7 @@ struct chaff_doc {
 
 /* Growable storage behind a doc; part of a chaff_fctx. */
 struct chaff_docbuf {
+    struct chaff_buf unescaped; /* text with HTML entities and <br> decoded */
     struct chaff_buf raw;
     int32_t *cp;
     size_t cp_cap;

@@ -141,6 +141,27 @@ static void sentences_should_count_sentences_with_words(void **state)
     assert_double_equal(feat(state, "!!! ...")[F_SENTENCES], 0, EPS);
 }
 
+static void html_escapes_should_read_as_the_author_typed_them(void **state)
+{
+    /* "I&#39;m" is "I'm": 1 contraction / i'm here (2) = 0.5, and the ';'
+     * of the reference is not a semicolon */
+    const double *f = feat(state, "I&#39;m here");
+    assert_double_equal(f[F_CONTRACTIONS], 0.5, EPS);
+    assert_double_equal(f[F_SEMICOLONS], 0, EPS);
+    /* "&lt;3" is the emoticon <3; "<br />" and "<BR>" are line breaks:
+     * 3 non-blank lines */
+    f = feat(state, "love it &lt;3<br />second<BR>third");
+    assert_double_equal(f[F_EMOTICONS], 1, EPS);
+    assert_double_equal(f[F_PARAGRAPHS], 3, EPS);
+    /* &#x1F600; is one emoji */
+    f = feat(state, "ok &#x1F600;");
+    assert_double_equal(f[F_EMOJI], 1, EPS);
+    /* "&#0;", "&bogus;" and "&#xD800;" (NUL, unknown, a surrogate) stay as
+     * written: words a 0 b bogus c xd800 = 6, semicolons 3: 3 / 6 = 0.5 */
+    f = feat(state, "a &#0; b &bogus; c &#xD800;");
+    assert_double_equal(f[F_SEMICOLONS], 0.5, EPS);
+}
+
 static void paragraphs_should_count_non_blank_lines(void **state)
 {
     /* "a" | "" | "  " | "b" (ended by \r) | "" (the \n) | "c" -> 3 non-blank */
@@ -900,7 +921,7 @@ static void feature_set_hash_should_be_16_stable_hex_digits(void **state)
     static const struct {
         int version;
         const char *hash;
-    } shipped[] = {{1, "82f23a46392ac55a"}, {2, "59b3d0587d0a5eaf"}};
+    } shipped[] = {{1, "82f23a46392ac55a"}, {2, "59b3d0587d0a5eaf"}, {3, "59b3d0587d0a5eaf"}};
     const char *pinned = NULL;
     for (size_t i = 0; i < sizeof shipped / sizeof *shipped; i++) {
         if (shipped[i].version == CHAFF_FEATURE_SET_VERSION)
@@ -1203,6 +1224,7 @@ int main(void)
         cmocka_unit_test(words_should_keep_contractions_and_decimals_and_skip_links),
         cmocka_unit_test(sentences_should_count_sentences_with_words),
         cmocka_unit_test(paragraphs_should_count_non_blank_lines),
+        cmocka_unit_test(html_escapes_should_read_as_the_author_typed_them),
         cmocka_unit_test(sentence_len_mean_should_average_words_per_sentence),
         cmocka_unit_test(sentence_len_sd_should_be_the_population_sd),
         cmocka_unit_test(word_len_mean_should_use_normalised_code_points),
