@@ -265,6 +265,8 @@ void cli_for_each(struct cli_input *in, cli_record_fn fn, cli_bad_fn bad, void *
             c->input_failed = 1;
             continue;
         }
+        long before_read = c->read, before_bad = c->bad;
+        int ended = 0;
         for (;;) {
             if (cli_signal)
                 break;
@@ -291,14 +293,18 @@ void cli_for_each(struct cli_input *in, cli_record_fn fn, cli_bad_fn bad, void *
                 c->input_failed = 1;
                 break;
             }
-            if (!rec)
+            if (!rec) {
+                ended = 1;
                 break;
+            }
             c->read++;
             if (fn(rec, ud)) {
                 c->stopped = 1;
                 break;
             }
         }
+        if (ended && c->read == before_read && c->bad == before_bad)
+            cli_error("%s: no comments found (an empty input, or only blank lines)", in->paths[i]);
         chaff_reader_close(r);
     }
 }
