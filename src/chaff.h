@@ -19,6 +19,14 @@
 extern "C" {
 #endif
 
+/* Marks the functions that libchaff.so exports; the library is built with
+ * every other symbol hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CHAFF_API __attribute__((visibility("default")))
+#else
+#define CHAFF_API
+#endif
+
 /* Error codes. Append-only: a value is never renumbered or reused. */
 typedef enum chaff_err {
     CHAFF_OK = 0,
@@ -46,23 +54,23 @@ struct chaff_diag {
 };
 
 /* A static English description of err; never NULL. */
-const char *chaff_strerror(chaff_err err);
+CHAFF_API const char *chaff_strerror(chaff_err err);
 
 /* The three classes. Their numbering is stable (libsvm labels are +1). */
 enum chaff_label { CHAFF_HUMAN = 0, CHAFF_LOW_EFFORT = 1, CHAFF_MACHINE = 2 };
 #define CHAFF_NLABELS 3
 
 /* "human", "low-effort" or "machine"; "?" for anything else. Static. */
-const char *chaff_label_name(int label);
+CHAFF_API const char *chaff_label_name(int label);
 
 /* The label named by s[0..len) exactly, or -1. */
-int chaff_label_parse(const char *s, size_t len);
+CHAFF_API int chaff_label_parse(const char *s, size_t len);
 
 /* What a moderation system should do with a comment. */
 enum chaff_action { CHAFF_PASS = 0, CHAFF_REVIEW = 1, CHAFF_HOLD = 2 };
 
 /* "pass", "review" or "hold"; "?" for anything else. Static. */
-const char *chaff_action_name(int action);
+CHAFF_API const char *chaff_action_name(int action);
 
 #define CHAFF_MAX_REASONS 4
 #define CHAFF_REASON_SIZE 160
@@ -84,34 +92,34 @@ typedef struct chaff_model chaff_model;
  * chaff_model_free(). Fails with CHAFF_EMODEL (missing or corrupt file,
  * named in diag) or CHAFF_EMISMATCH (built for another feature set).
  * Thread-safe: it never touches the process locale. */
-chaff_err chaff_model_load(const char *dir, chaff_model **out, struct chaff_diag *diag);
+CHAFF_API chaff_err chaff_model_load(const char *dir, chaff_model **out, struct chaff_diag *diag);
 
 /* Frees a model; NULL is a no-op. No scorer of it may be in use. */
-void chaff_model_free(chaff_model *model);
+CHAFF_API void chaff_model_free(chaff_model *model);
 
 /* Overrides the model's action thresholds: a comment is held when its
  * probability of not being human is at least hold_at, sent to review when
  * at least review_at. Values outside [0,1], or review_at above hold_at,
  * give CHAFF_EINVAL. Not
  * thread-safe against concurrent scoring with the same model. */
-chaff_err chaff_model_set_thresholds(chaff_model *model, double review_at, double hold_at);
+CHAFF_API chaff_err chaff_model_set_thresholds(chaff_model *model, double review_at, double hold_at);
 
 /* Per-thread scoring state with reusable buffers. */
 typedef struct chaff_scorer chaff_scorer;
 
 /* A scorer for model; the model must outlive it. *out is the caller's, to
  * free with chaff_scorer_free(). One scorer serves one thread at a time. */
-chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **out);
+CHAFF_API chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **out);
 
 /* Frees a scorer; NULL is a no-op. */
-void chaff_scorer_free(chaff_scorer *scorer);
+CHAFF_API void chaff_scorer_free(chaff_scorer *scorer);
 
 /* Scores text[0..len) into *verdict. Any bytes are accepted. */
-chaff_err chaff_score(chaff_scorer *scorer, const char *text, size_t len,
+CHAFF_API chaff_err chaff_score(chaff_scorer *scorer, const char *text, size_t len,
                       struct chaff_verdict *verdict);
 
 /* The library's version, e.g. "0.1.0". Static. */
-const char *chaff_version(void);
+CHAFF_API const char *chaff_version(void);
 
 #ifdef __cplusplus
 }

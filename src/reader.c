@@ -67,6 +67,7 @@ struct chaff_reader {
     char *text_field;
     char *id_field;
     size_t max_bytes;
+    int lenient_labels; /* an unknown label is no error (label -1) */
     int dead; /* a fatal error ended this input */
 
     /* line reader */
@@ -82,6 +83,7 @@ struct chaff_reader {
 
     /* record */
     struct chaff_buf text, id, author, created, label, tmp;
+    int raw_ok; /* tmp holds the current JSONL record's repaired line */
     struct chaff_record rec;
     unsigned long index;
 
@@ -107,11 +109,10 @@ struct chaff_reader {
  * full buffer), so that chaff filter answers each line as it arrives. */
 static ssize_t raw_read(chaff_reader *r, unsigned char *buf, size_t cap)
 {
-    for (;;) {
-        ssize_t n = read(r->fd, buf, cap);
-        if (n >= 0 || errno != EINTR)
-            return n;
-    }
+    /* A signal ends the read (EINTR): the caller, which installed the
+     * handler, decides whether to stop; a quiet writer must not keep
+     * chaff from answering SIGINT or SIGTERM. */
+    return read(r->fd, buf, cap);
 }
 
 static chaff_err fill(chaff_reader *r, struct chaff_diag *diag)
@@ -286,6 +287,24 @@ static chaff_err set_field(chaff_reader *r, struct chaff_buf *b, const char *s, 
     return CHAFF_OK;
 }
 
+/* As set_field, for ids, authors and dates, which are used as C strings:
+ * a NUL byte becomes U+FFFD so that "x\0a" and "x\0b" stay distinct. */
+static chaff_err set_meta_field(chaff_reader *r, struct chaff_buf *b, const char *s, size_t n)
+{
+    chaff_err err = set_field(r, b, s, n);
+    if (err || !memchr(b->data, '\0', b->len))
+        return err;
+    struct chaff_buf tmp = {0};
+    for (size_t i = 0; i < b->len && !err; i++)
+        err = b->data[i] ? chaff_buf_append(&tmp, b->data + i, 1) : chaff_buf_append(&tmp, "\xEF\xBF\xBD", 3);
+    if (!err) {
+        b->len = 0;
+        err = chaff_buf_append(b, tmp.data, tmp.len);
+    }
+    chaff_buf_free(&tmp);
+    return err;
+}
+
 static void begin_record(chaff_reader *r, unsigned long line)
 {
     memset(&r->rec, 0, sizeof r->rec);
@@ -306,7 +325,7 @@ static chaff_err set_label(chaff_reader *r, const char *s, size_t n, int is_clas
         return CHAFF_OK;
     }
     r->rec.label = chaff_label_parse(s, n);
-    if (r->rec.label < 0)
+    if (r->rec.label < 0 && !r->lenient_labels)
         return chaff_diagf(diag, CHAFF_EBADREC,
                            "%s:%lu: unknown label '%.40s' (expected human, low-effort or machine)",
                            r->path, r->rec.line, r->label.data);
@@ -350,7 +369,9 @@ static chaff_err json_string_field(chaff_reader *r, json_t *obj, const char *key
     } else {
         return CHAFF_OK;
     }
-    chaff_err err = set_field(r, b, s, n);
+    if (n == 0)
+        return CHAFF_OK; /* an empty id or author is none */
+    chaff_err err = set_meta_field(r, b, s, n);
     if (!err)
         *out = b->data;
     return err;
@@ -426,6 +447,7 @@ static chaff_err next_jsonl(chaff_reader *r, const struct chaff_record **rec, st
         json_decref(obj);
         if (err)
             return err;
+        r->raw_ok = 1;
         return finish_record(r, rec);
     }
 }
@@ -512,15 +534,15 @@ static chaff_err record_from_row(chaff_reader *r, const char *const *f, const si
     r->rec.text = r->text.data;
     r->rec.text_len = r->text.len;
     if (!err && r->col.id >= 0 && (size_t)r->col.id < n && len[r->col.id]) {
-        err = set_field(r, &r->id, f[r->col.id], len[r->col.id]);
+        err = set_meta_field(r, &r->id, f[r->col.id], len[r->col.id]);
         r->rec.id = r->id.data;
     }
     if (!err && r->col.author >= 0 && (size_t)r->col.author < n && len[r->col.author]) {
-        err = set_field(r, &r->author, f[r->col.author], len[r->col.author]);
+        err = set_meta_field(r, &r->author, f[r->col.author], len[r->col.author]);
         r->rec.author = r->author.data;
     }
     if (!err && r->col.created >= 0 && (size_t)r->col.created < n && len[r->col.created]) {
-        err = set_field(r, &r->created, f[r->col.created], len[r->col.created]);
+        err = set_meta_field(r, &r->created, f[r->col.created], len[r->col.created]);
         r->rec.created_at = r->created.data;
     }
     if (!err && r->col.label >= 0 && (size_t)r->col.label < n && len[r->col.label])
@@ -584,7 +606,8 @@ static chaff_err next_tsv(chaff_reader *r, const struct chaff_record **rec, stru
         size_t n = split_tabs(r->line.data, r->line.len, f, len);
         if (!r->header_done) {
             r->header_done = 1;
-            if (looks_like_header(f, len, n, r->text_field)) {
+            /* "low-effort<TAB>comment..." is a record, not a header */
+            if (chaff_label_parse(f[0], len[0]) < 0 && looks_like_header(f, len, n, r->text_field)) {
                 r->tsv_header = 1;
                 for (size_t i = 0; i < n; i++) {
                     err = add_header(r, f[i], len[i]);
@@ -916,6 +939,7 @@ chaff_err chaff_reader_open(const char *path, const struct chaff_reader_opts *op
     r->text_field = opts && opts->text_field ? strdup(opts->text_field) : NULL;
     r->id_field = opts && opts->id_field ? strdup(opts->id_field) : NULL;
     r->max_bytes = opts && opts->max_bytes ? opts->max_bytes : CHAFF_DEFAULT_MAX_BYTES;
+    r->lenient_labels = opts && opts->lenient_labels;
     r->first_line = 1;
     if (!r->path || !r->in || !r->zin || (opts && opts->text_field && !r->text_field) ||
         (opts && opts->id_field && !r->id_field)) {
@@ -961,6 +985,7 @@ chaff_err chaff_reader_open(const char *path, const struct chaff_reader_opts *op
 chaff_err chaff_reader_next(chaff_reader *r, const struct chaff_record **rec, struct chaff_diag *diag)
 {
     *rec = NULL;
+    r->raw_ok = 0;
     if (r->dead)
         return CHAFF_OK;
     switch (r->format) {
@@ -974,6 +999,16 @@ chaff_err chaff_reader_next(chaff_reader *r, const struct chaff_record **rec, st
 unsigned long chaff_reader_record_line(const chaff_reader *r)
 {
     return r->rec.line;
+}
+
+const char *chaff_reader_raw(const chaff_reader *r, size_t *len)
+{
+    if (!r->raw_ok) {
+        *len = 0;
+        return NULL;
+    }
+    *len = r->tmp.len;
+    return r->tmp.data;
 }
 
 int chaff_reader_format(const chaff_reader *r)

@@ -21,6 +21,9 @@ struct chaff_reader_opts {
     const char *text_field; /* NULL: "text" (JSONL) or text/content/body/comment (CSV, TSV) */
     const char *id_field;   /* NULL: "id" (also comment_id for CSV and TSV) */
     size_t max_bytes;       /* 0: CHAFF_DEFAULT_MAX_BYTES */
+    int lenient_labels;     /* 1: a label that is not human, low-effort or
+                               machine is no error (label -1, label_raw set);
+                               for scoring, where labels are not used */
 };
 
 /* One record. Every pointer is owned by the reader and valid until the
@@ -60,6 +63,15 @@ int chaff_reader_format(const chaff_reader *r);
 
 /* Line where the last record (good or bad) started. */
 unsigned long chaff_reader_record_line(const chaff_reader *r);
+
+/* The current record's JSON text (JSONL only), for echoing it: its line as
+ * read, without the line end or a leading BOM, with invalid UTF-8 replaced
+ * by U+FFFD, so valid UTF-8 that parses to one JSON object. *len is its
+ * length; it is also NUL-terminated (valid JSON holds no raw NUL byte).
+ * Owned by the reader, valid until the next chaff_reader_next() or
+ * chaff_reader_close(). NULL with *len 0 when the last call gave no good
+ * JSONL record (another format, a bad record, the end of input). */
+const char *chaff_reader_raw(const chaff_reader *r, size_t *len);
 
 /* Closes; NULL is a no-op. */
 void chaff_reader_close(chaff_reader *r);

@@ -5,6 +5,7 @@
 #include "chaff.h"
 #include "chaff_features.h"
 #include "model.h"
+#include "scorer.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -64,4 +65,9 @@ chaff_err chaff_score(chaff_scorer *s, const char *text, size_t len, struct chaf
     chaff_verdict_decide(v, review_at, hold_at);
     chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->work, s->work + l, v);
     return CHAFF_OK;
+}
+
+const char *chaff_scorer_norm(const chaff_scorer *s, size_t *len)
+{
+    return chaff_fctx_norm(s->ctx, len);
 }

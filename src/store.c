@@ -13,6 +13,8 @@ struct chaff_store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *ins_comment, *find_by_id, *find_by_hash, *ins_score, *upd_run;
+    sqlite3_stmt *ins_cluster, *get_score, *upd_score;
+    int64_t last_comment;
 };
 
 static const char *const schema =
@@ -34,7 +36,7 @@ static const char *const schema =
     "  created_at TEXT,\n"
     "  text TEXT NOT NULL,\n"
     "  text_sha256 TEXT NOT NULL);\n"
-    "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_id ON comments(source, source_id)\n"
+    "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_id_text ON comments(source, source_id, text_sha256)\n"
     "  WHERE source_id IS NOT NULL;\n"
     "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_hash ON comments(source, text_sha256)\n"
     "  WHERE source_id IS NULL;\n"
@@ -56,7 +58,31 @@ static const char *const schema =
     "  reviewer TEXT,\n"
     "  note TEXT,\n"
     "  reviewed_at TEXT NOT NULL);\n"
-    "CREATE INDEX IF NOT EXISTS reviews_by_comment ON reviews(comment_id);\n";
+    "CREATE INDEX IF NOT EXISTS reviews_by_comment ON reviews(comment_id);\n"
+    "CREATE TABLE IF NOT EXISTS clusters(\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  comment_id INTEGER NOT NULL REFERENCES comments(id),\n"
+    "  cluster INTEGER NOT NULL,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  authors INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(run_id, comment_id));\n";
+
+/* Upgrades, one per version: from N to N + 1 at upgrade[N - 1]. */
+static const char *const upgrade[] = {
+    /* 1 -> 2: a comment is the same when its text is too (an id reused with
+     * another text, e.g. stdin or a rewritten file, is another comment);
+     * near-duplicate clusters per run */
+    "DROP INDEX IF EXISTS comments_by_source_id;\n"
+    "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_id_text ON comments(source, source_id, text_sha256)\n"
+    "  WHERE source_id IS NOT NULL;\n"
+    "CREATE TABLE IF NOT EXISTS clusters(\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
+    "  comment_id INTEGER NOT NULL REFERENCES comments(id),\n"
+    "  cluster INTEGER NOT NULL,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  authors INTEGER NOT NULL,\n"
+    "  PRIMARY KEY(run_id, comment_id));\n",
+};
 
 static chaff_err db_err(chaff_store *st, int rc, struct chaff_diag *diag, const char *what)
 {
@@ -119,6 +145,9 @@ void chaff_store_close(chaff_store *st)
     sqlite3_finalize(st->find_by_hash);
     sqlite3_finalize(st->ins_score);
     sqlite3_finalize(st->upd_run);
+    sqlite3_finalize(st->ins_cluster);
+    sqlite3_finalize(st->get_score);
+    sqlite3_finalize(st->upd_score);
     sqlite3_close(st->db);
     free(st->path);
     free(st);
@@ -166,10 +195,15 @@ chaff_err chaff_store_open(const char *path, int busy_ms, chaff_store **out, str
         rc = exec(st, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL");
     if (rc == SQLITE_OK && version < CHAFF_SCHEMA_VERSION) {
         rc = exec(st, "BEGIN IMMEDIATE");
-        if (rc == SQLITE_OK)
-            rc = exec(st, schema);
-        if (rc == SQLITE_OK)
-            rc = exec(st, "PRAGMA user_version=1; COMMIT");
+        if (rc == SQLITE_OK && version == 0)
+            rc = exec(st, schema); /* a new database: the current schema */
+        for (int v = version; rc == SQLITE_OK && v > 0 && v < CHAFF_SCHEMA_VERSION; v++)
+            rc = exec(st, upgrade[v - 1]);
+        if (rc == SQLITE_OK) {
+            char sql[64];
+            snprintf(sql, sizeof sql, "PRAGMA user_version=%d; COMMIT", CHAFF_SCHEMA_VERSION);
+            rc = exec(st, sql);
+        }
         if (rc != SQLITE_OK) {
             err = db_err(st, rc, diag, "cannot set up the schema");
             exec(st, "ROLLBACK");
@@ -185,7 +219,8 @@ chaff_err chaff_store_open(const char *path, int busy_ms, chaff_store **out, str
                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
                  &st->ins_comment);
     if (rc == SQLITE_OK)
-        rc = prepare(st, "SELECT id FROM comments WHERE source = ?1 AND source_id = ?2", &st->find_by_id);
+        rc = prepare(st, "SELECT id FROM comments WHERE source = ?1 AND source_id = ?2 AND text_sha256 = ?3",
+                     &st->find_by_id);
     if (rc == SQLITE_OK)
         rc = prepare(st, "SELECT id FROM comments WHERE source = ?1 AND source_id IS NULL AND text_sha256 = ?2",
                      &st->find_by_hash);
@@ -196,6 +231,19 @@ chaff_err chaff_store_open(const char *path, int busy_ms, chaff_store **out, str
                      &st->ins_score);
     if (rc == SQLITE_OK)
         rc = prepare(st, "UPDATE runs SET n_read = ?2, n_scored = ?3, n_errors = ?4 WHERE id = ?1", &st->upd_run);
+    if (rc == SQLITE_OK)
+        rc = prepare(st,
+                     "INSERT OR REPLACE INTO clusters(run_id, comment_id, cluster, size, authors)"
+                     " VALUES(?1, ?2, ?3, ?4, ?5)",
+                     &st->ins_cluster);
+    if (rc == SQLITE_OK)
+        rc = prepare(st, "SELECT reasons FROM scores WHERE run_id = ?1 AND comment_id = ?2", &st->get_score);
+    if (rc == SQLITE_OK)
+        rc = prepare(st,
+                     "UPDATE scores SET reasons = ?3,"
+                     " action = CASE action WHEN 'pass' THEN 'review' ELSE action END"
+                     " WHERE run_id = ?1 AND comment_id = ?2",
+                     &st->upd_score);
     if (rc != SQLITE_OK) {
         err = db_err(st, rc, diag, "cannot prepare statements");
         goto fail;
@@ -268,7 +316,10 @@ chaff_err chaff_store_add(chaff_store *st, int64_t run_id, const struct chaff_re
         sqlite3_bind_text(q, 4, rec->created_at, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(q, 4);
-    sqlite3_bind_text(q, 5, rec->text, (int)rec->text_len, SQLITE_STATIC);
+    if (rec->text_len > CHAFF_STORE_MAX_TEXT)
+        return chaff_diagf(diag, CHAFF_ETOOBIG, "%s:%lu: a text of %zu bytes is too big for the database", rec->source,
+                           rec->line, rec->text_len);
+    sqlite3_bind_text64(q, 5, rec->text, (sqlite3_uint64)rec->text_len, SQLITE_STATIC, SQLITE_UTF8);
     sqlite3_bind_text(q, 6, sha, 64, SQLITE_STATIC);
     int rc = step_done(q);
     sqlite3_clear_bindings(q);
@@ -277,16 +328,20 @@ chaff_err chaff_store_add(chaff_store *st, int64_t run_id, const struct chaff_re
     int64_t cid;
     if (sqlite3_changes(st->db) == 1) {
         cid = sqlite3_last_insert_rowid(st->db);
+        st->last_comment = cid;
     } else {
         q = rec->id ? st->find_by_id : st->find_by_hash;
         sqlite3_bind_text(q, 1, rec->source, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 2, rec->id ? rec->id : sha, -1, SQLITE_STATIC);
+        if (rec->id)
+            sqlite3_bind_text(q, 3, sha, 64, SQLITE_STATIC);
         rc = sqlite3_step(q);
         cid = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
         sqlite3_reset(q);
         sqlite3_clear_bindings(q);
         if (cid < 0)
             return db_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc, diag, "cannot find a stored comment");
+        st->last_comment = cid;
     }
     json_t *arr = json_array();
     for (int i = 0; i < v->n_reasons; i++)
@@ -372,5 +427,59 @@ chaff_err chaff_store_run_end(chaff_store *st, int64_t run_id, const char *statu
             exec(st, "ROLLBACK");
         return err;
     }
+    return CHAFF_OK;
+}
+
+int64_t chaff_store_last_comment(const chaff_store *st)
+{
+    return st->last_comment;
+}
+
+chaff_err chaff_store_add_cluster(chaff_store *st, int64_t run_id, int64_t comment_id, int64_t cluster, size_t size,
+                                  size_t authors, const char *reason, struct chaff_diag *diag)
+{
+    if (sqlite3_get_autocommit(st->db)) {
+        int rc = exec(st, "BEGIN IMMEDIATE");
+        if (rc != SQLITE_OK)
+            return db_err(st, rc, diag, "cannot begin a transaction");
+    }
+    sqlite3_stmt *q = st->ins_cluster;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int64(q, 2, comment_id);
+    sqlite3_bind_int64(q, 3, cluster);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)size);
+    sqlite3_bind_int64(q, 5, (sqlite3_int64)authors);
+    int rc = step_done(q);
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot store a cluster");
+    if (!reason)
+        return CHAFF_OK;
+    q = st->get_score;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int64(q, 2, comment_id);
+    rc = sqlite3_step(q);
+    json_t *arr = NULL;
+    if (rc == SQLITE_ROW)
+        arr = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
+    sqlite3_reset(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_err(st, rc, diag, "cannot read a score");
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        arr = json_array();
+    }
+    json_array_insert_new(arr, 0, json_string(reason));
+    char *text = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    if (!text)
+        return CHAFF_ENOMEM;
+    q = st->upd_score;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int64(q, 2, comment_id);
+    sqlite3_bind_text(q, 3, text, -1, SQLITE_TRANSIENT);
+    rc = step_done(q);
+    free(text);
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot update a score");
     return CHAFF_OK;
 }

@@ -9,7 +9,10 @@
 #include "reader.h"
 
 /* Schema version stored in PRAGMA user_version. */
-#define CHAFF_SCHEMA_VERSION 1
+#define CHAFF_SCHEMA_VERSION 2
+
+/* Largest comment text stored (bytes), below SQLite's default limit. */
+#define CHAFF_STORE_MAX_TEXT (512u * 1024 * 1024)
 
 typedef struct chaff_store chaff_store;
 
@@ -31,6 +34,16 @@ chaff_err chaff_store_run_begin(chaff_store *st, const char *model, const char *
  * had already scored it. */
 chaff_err chaff_store_add(chaff_store *st, int64_t run_id, const struct chaff_record *rec,
                           const struct chaff_verdict *v, int *duplicate, struct chaff_diag *diag);
+
+/* The comments row of the last record stored by chaff_store_add. */
+int64_t chaff_store_last_comment(const chaff_store *st);
+
+/* Records that comment_id is in near-duplicate cluster `cluster` (the id of
+ * its first comment) of size comments by `authors` distinct authors in
+ * run_id. With a reason (not NULL), the comment's score in that run gets it
+ * as its first reason and a 'pass' becomes 'review'. */
+chaff_err chaff_store_add_cluster(chaff_store *st, int64_t run_id, int64_t comment_id, int64_t cluster, size_t size,
+                                  size_t authors, const char *reason, struct chaff_diag *diag);
 
 /* Records the run's counts and commits the open transaction, then opens
  * the next one: everything before this call survives a crash. */

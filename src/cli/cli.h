@@ -3,6 +3,7 @@
 #ifndef CHAFF_CLI_H
 #define CHAFF_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "chaff.h"
@@ -18,6 +19,8 @@ struct cli_input {
     int strict;
     char **paths; /* expanded: folders become the dump files inside them */
     size_t npaths;
+    chaff_reader *reader; /* the open input while cli_for_each() runs, else NULL
+                             (for chaff_reader_raw() in a record callback) */
 };
 
 /* Long options of struct cli_input, to append to a getopt_long table. */
@@ -85,5 +88,5 @@ typedef void (*cli_bad_fn)(const char *source, unsigned long line, const char *m
 void cli_for_each(struct cli_input *in, cli_record_fn fn, cli_bad_fn bad, void *ud, struct cli_counts *c);
 
 /* Set by SIGINT/SIGTERM handlers installed with cli_catch_signals(). */
-extern volatile int cli_signal;
+extern volatile sig_atomic_t cli_signal;
 void cli_catch_signals(void);

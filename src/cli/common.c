@@ -88,17 +88,19 @@ int cli_input_option(struct cli_input *in, int c, const char *arg)
     case 1004: {
         char *e;
         errno = 0;
-        unsigned long long v = strtoull(arg, &e, 10);
-        if (e == arg || errno || v == 0) {
-            cli_error("--max-bytes: expected a positive number of bytes, got '%s'", arg);
+        unsigned long long v = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &e, 10) : 0;
+        if (v == 0 || errno) {
+            cli_error("--max-bytes: expected a number of bytes from 1 to 1G (suffix k or M allowed), got '%s'", arg);
             return -1;
         }
+        unsigned long long unit = 1;
         if (*e == 'k' || *e == 'K')
-            v *= 1024, e++;
+            unit = 1024, e++;
         else if (*e == 'M' || *e == 'm')
-            v *= 1024 * 1024, e++;
-        if (*e) {
-            cli_error("--max-bytes: expected a positive number of bytes, got '%s'", arg);
+            unit = 1024 * 1024, e++;
+        /* the largest record chaff will hold in memory: 1 GiB */
+        if (*e || v > (1ULL << 30) / unit) {
+            cli_error("--max-bytes: expected a number of bytes from 1 to 1G (suffix k or M allowed), got '%s'", arg);
             return -1;
         }
         in->ro.max_bytes = (size_t)v;
@@ -159,8 +161,10 @@ static int walk(struct cli_input *in, const char *dir)
                 rc = -1;
             } else {
                 snprintf(p, len, "%s/%s", dir, name);
+                /* lstat: a symlinked folder is not followed (no loops);
+                 * a symlinked file is read */
                 struct stat st;
-                if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+                if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
                     rc = walk(in, p);
                 else if (has_dump_ext(name))
                     rc = add_path(in, p);
@@ -237,7 +241,7 @@ chaff_model *cli_load_model(const char *dir)
 
 #include <signal.h>
 
-volatile int cli_signal;
+volatile sig_atomic_t cli_signal;
 
 static void on_signal(int sig)
 {
@@ -265,6 +269,7 @@ void cli_for_each(struct cli_input *in, cli_record_fn fn, cli_bad_fn bad, void *
             c->input_failed = 1;
             continue;
         }
+        in->reader = r;
         long before_read = c->read, before_bad = c->bad;
         int ended = 0;
         for (;;) {
@@ -289,6 +294,8 @@ void cli_for_each(struct cli_input *in, cli_record_fn fn, cli_bad_fn bad, void *
                 continue;
             }
             if (err) {
+                if (cli_signal)
+                    break; /* the read was interrupted by SIGINT/SIGTERM */
                 cli_error("%s", diag.msg[0] ? diag.msg : chaff_strerror(err));
                 c->input_failed = 1;
                 break;
@@ -305,6 +312,7 @@ void cli_for_each(struct cli_input *in, cli_record_fn fn, cli_bad_fn bad, void *
         }
         if (ended && c->read == before_read && c->bad == before_bad)
             cli_error("%s: no comments found (an empty input, or only blank lines)", in->paths[i]);
+        in->reader = NULL;
         chaff_reader_close(r);
     }
 }

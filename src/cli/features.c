@@ -86,6 +86,7 @@ int cmd_features(int argc, char **argv)
                                          CLI_INPUT_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct cli_input in = {0};
+    in.ro.lenient_labels = 1; /* labels are not used here */
     struct feat_state s = {0};
     int c;
     optind = 1;

@@ -1,5 +1,6 @@
 /* filter.c: chaff filter (one JSON line per record, in input order) and
  * chaff check (one comment, in words, with an exit status per action). */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 
 #include "cli.h"
 #include "model.h"
+#include "normalize.h"
 #include "util.h"
 
 static const char filter_help[] =
@@ -19,22 +21,33 @@ static const char filter_help[] =
     "  {\"id\": ..., \"label\": ..., \"p\": {...}, \"action\": ..., \"reasons\": [...]}\n"
     "A malformed record gives {\"line\": N, \"error\": \"...\"} in its place.\n"
     "With a pipe or terminal on stdin each answer is flushed before the next read.\n"
+    "  --pass-through     JSONL input: write each input object as it came, with the\n"
+    "                     verdict added as its last member:\n"
+    "                     \"chaff\": {\"label\": ..., \"p\": {...}, \"action\": ..., \"reasons\": [...]}\n"
+    "  --keep ACTIONS     write only the records whose action is listed, e.g.\n"
+    "                     --keep pass,review (actions: pass, review, hold);\n"
+    "                     error lines stay in their place\n"
+    "  --held-to FILE     write the records --keep drops to FILE (same format), so\n"
+    "                     that nothing is lost\n"
     "  --model DIR, --review-at P, --hold-at P   as for chaff score\n"
-    "  --format F, --text-field NAME, --id-field NAME, --max-bytes N, --strict\n";
+    "  --format F, --text-field NAME, --id-field NAME, --max-bytes N, --strict\n"
+    "Exit status: 0 done (bad records are answered with an error line), 2 the run\n"
+    "could not go on (usage, the model, an unreadable input, a write error).\n";
 
 struct filter_state {
     chaff_scorer *sc;
+    struct cli_input *in;
     int flush;
     int failed;
+    int pass_through;
+    unsigned keep;         /* bit 1 << action set: such records go to stdout */
+    FILE *held;            /* --held-to: where the other records go; NULL: dropped */
+    const char *held_path;
 };
 
-static void print_verdict(const struct chaff_record *rec, const struct chaff_verdict *v)
+/* Sets the verdict's members on o: label, p, action, reasons, in that order. */
+static void set_verdict_members(json_t *o, const struct chaff_verdict *v)
 {
-    json_t *o = json_object();
-    if (rec->id)
-        json_object_set_new(o, "id", json_string(rec->id));
-    else
-        json_object_set_new(o, "id", json_integer((json_int_t)rec->index));
     json_object_set_new(o, "label", json_string(chaff_label_name(v->label)));
     json_t *p = json_object();
     for (int k = 0; k < CHAFF_NLABELS; k++)
@@ -45,14 +58,87 @@ static void print_verdict(const struct chaff_record *rec, const struct chaff_ver
     for (int i = 0; i < v->n_reasons; i++)
         json_array_append_new(r, json_string(v->reasons[i]));
     json_object_set_new(o, "reasons", r);
-    json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
-    fputc('\n', stdout);
+}
+
+static void print_verdict(FILE *f, const struct chaff_record *rec, const struct chaff_verdict *v)
+{
+    json_t *o = json_object();
+    if (rec->id)
+        json_object_set_new(o, "id", json_string(rec->id));
+    else
+        json_object_set_new(o, "id", json_integer((json_int_t)rec->index));
+    set_verdict_members(o, v);
+    json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+    fputc('\n', f);
     json_decref(o);
+}
+
+static int is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Writes the record's own JSON object raw[0..len) with the verdict added
+ * as its last member "chaff". The verdict is spliced in before the closing
+ * brace, so every other byte goes out as it came (number spellings,
+ * escapes, spacing, duplicate keys). Only an object that already has a
+ * "chaff" member is re-serialised, without it, so that the output holds
+ * exactly one "chaff", the new one. -1 when out of memory. */
+static int print_pass_through(FILE *f, const char *raw, size_t len, const struct chaff_verdict *v)
+{
+    /* the reader parsed these bytes with the same flags: this parse succeeds */
+    json_error_t jerr;
+    json_t *obj = json_loadb(raw, len, JSON_ALLOW_NUL, &jerr);
+    if (!obj || !json_is_object(obj)) {
+        json_decref(obj);
+        return -1;
+    }
+    char *redone = NULL;
+    if (json_object_get(obj, "chaff")) {
+        json_object_del(obj, "chaff");
+        redone = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        raw = redone;
+        len = redone ? strlen(redone) : 0;
+    }
+    int empty = json_object_size(obj) == 0;
+    json_decref(obj);
+    json_t *c = json_object();
+    set_verdict_members(c, v);
+    char *member = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+    json_decref(c);
+    size_t end = len; /* just past the closing brace */
+    while (end > 0 && is_json_space(raw[end - 1]))
+        end--;
+    if (!raw || !member || end == 0 || raw[end - 1] != '}') {
+        free(member);
+        free(redone);
+        return -1;
+    }
+    end--;
+    fwrite(raw, 1, end, f);
+    fputs(empty ? "\"chaff\":" : ",\"chaff\":", f);
+    fputs(member, f);
+    fwrite(raw + end, 1, len - end, f);
+    fputc('\n', f);
+    free(member);
+    free(redone);
+    return 0;
 }
 
 static int filter_record(const struct chaff_record *rec, void *ud)
 {
     struct filter_state *s = ud;
+    const char *raw = NULL;
+    size_t raw_len = 0;
+    if (s->pass_through) {
+        raw = chaff_reader_raw(s->in->reader, &raw_len);
+        if (!raw) {
+            cli_error("%s: --pass-through needs JSONL input, and this input is read as %s", rec->source,
+                      chaff_format_name(chaff_reader_format(s->in->reader)));
+            s->failed = 1;
+            return 1;
+        }
+    }
     struct chaff_verdict v;
     chaff_err err = chaff_score(s->sc, rec->text, rec->text_len, &v);
     if (err) {
@@ -60,9 +146,23 @@ static int filter_record(const struct chaff_record *rec, void *ud)
         s->failed = 1;
         return 1;
     }
-    print_verdict(rec, &v);
+    FILE *f = (s->keep >> v.action) & 1 ? stdout : s->held;
+    if (!f)
+        return 0; /* dropped by --keep */
+    if (!s->pass_through) {
+        print_verdict(f, rec, &v);
+    } else if (print_pass_through(f, raw, raw_len, &v)) {
+        cli_error("%s:%lu: cannot echo the record: %s", rec->source, rec->line, chaff_strerror(CHAFF_ENOMEM));
+        s->failed = 1;
+        return 1;
+    }
     if (s->flush)
-        fflush(stdout);
+        fflush(f);
+    if (f == s->held && ferror(f)) {
+        cli_error("%s: cannot write: %s", s->held_path, strerror(errno));
+        s->failed = 1;
+        return 1;
+    }
     return ferror(stdout) ? 1 : 0;
 }
 
@@ -70,10 +170,20 @@ static void filter_bad(const char *source, unsigned long line, const char *msg, 
 {
     struct filter_state *s = ud;
     (void)source;
-    json_t *o = json_pack("{s:I, s:s}", "line", (json_int_t)line, "error", msg);
-    json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    /* the message may quote invalid UTF-8 (a path, a cut label): repair it,
+     * since a JSON string must be valid UTF-8 */
+    struct chaff_buf clean = {0};
+    json_t *o = NULL;
+    if (chaff_utf8_sanitize(msg, strlen(msg), &clean, NULL) == CHAFF_OK && clean.data)
+        o = json_pack("{s:I, s:s}", "line", (json_int_t)line, "error", clean.data);
+    chaff_buf_free(&clean);
+    if (o) {
+        json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(o);
+    } else {
+        printf("{\"line\":%lu,\"error\":\"unprintable error\"}", line);
+    }
     fputc('\n', stdout);
-    json_decref(o);
     if (s->flush)
         fflush(stdout);
 }
@@ -92,15 +202,70 @@ static int parse_thresholds(int c, const char *arg, double *review_at, double *h
     return 0;
 }
 
+/* Parses --keep's comma-separated actions into a set of bits 1 << action. */
+static int parse_keep(const char *arg, unsigned *keep)
+{
+    unsigned bits = 0;
+    const char *p = arg;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        int action = -1;
+        for (int a = CHAFF_PASS; a <= CHAFF_HOLD; a++) {
+            const char *name = chaff_action_name(a);
+            if (strlen(name) == n && strncmp(p, name, n) == 0)
+                action = a;
+        }
+        if (action < 0) {
+            cli_error("--keep: expected actions among pass, review and hold separated by commas, got '%s'", arg);
+            return -1;
+        }
+        bits |= 1u << action;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    *keep = bits;
+    return 0;
+}
+
+/* Opens --held-to FILE for writing, refusing one of the inputs (opening it
+ * would empty it before it is read). */
+static FILE *open_held(const char *path, const struct cli_input *in)
+{
+    struct stat hs, is;
+    if (stat(path, &hs) == 0) {
+        for (size_t i = 0; i < in->npaths; i++) {
+            if (strcmp(in->paths[i], "-") != 0 && stat(in->paths[i], &is) == 0 && is.st_dev == hs.st_dev &&
+                is.st_ino == hs.st_ino) {
+                cli_error("--held-to %s: is also an input; writing to it would empty it", path);
+                return NULL;
+            }
+        }
+    }
+    FILE *f = fopen(path, "w");
+    if (!f)
+        cli_error("--held-to %s: cannot open for writing: %s", path, strerror(errno));
+    return f;
+}
+
 int cmd_filter(int argc, char **argv)
 {
     static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
                                          {"review-at", required_argument, NULL, 'r'},
                                          {"hold-at", required_argument, NULL, 'H'},
+                                         {"pass-through", no_argument, NULL, 'P'},
+                                         {"keep", required_argument, NULL, 'K'},
+                                         {"held-to", required_argument, NULL, 'O'},
                                          {"help", no_argument, NULL, 'h'},
                                          CLI_INPUT_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct cli_input in = {0};
+    in.ro.lenient_labels = 1; /* labels are not used here */
+    struct filter_state s = {0};
+    s.in = &in;
+    s.keep = 1u << CHAFF_PASS | 1u << CHAFF_REVIEW | 1u << CHAFF_HOLD;
+    int keep_given = 0;
     const char *model_dir = NULL;
     double review_at = -1, hold_at = -1;
     int c;
@@ -118,37 +283,58 @@ int cmd_filter(int argc, char **argv)
             if (parse_thresholds(c, optarg, &review_at, &hold_at))
                 return EXIT_FAIL;
             break;
+        case 'P': s.pass_through = 1; break;
+        case 'K':
+            if (parse_keep(optarg, &s.keep))
+                return EXIT_FAIL;
+            keep_given = 1;
+            break;
+        case 'O': s.held_path = optarg; break;
         case 'h': fputs(filter_help, stdout); return EXIT_OK;
         default: fputs(filter_help, stderr); return EXIT_FAIL;
+        }
+    }
+    if (s.held_path && !keep_given) {
+        cli_error("--held-to needs --keep: without it no record is dropped");
+        return EXIT_FAIL;
+    }
+    if (s.pass_through) {
+        /* the input objects are echoed: read every input as JSONL, whatever
+         * its name or first line */
+        if (in.ro.format == CHAFF_FMT_AUTO)
+            in.ro.format = CHAFF_FMT_JSONL;
+        if (in.ro.format != CHAFF_FMT_JSONL) {
+            cli_error("--pass-through needs JSONL input, not --format %s", chaff_format_name(in.ro.format));
+            return EXIT_FAIL;
         }
     }
     if (cli_input_paths(&in, argc - optind, argv + optind, 1)) {
         cli_input_free(&in);
         return EXIT_FAIL;
     }
+    int status = EXIT_FAIL;
     chaff_model *model = cli_load_model(model_dir);
-    if (!model) {
-        cli_input_free(&in);
-        return EXIT_FAIL;
+    if (!model || cli_apply_thresholds(model, review_at, hold_at))
+        goto done;
+    if (s.held_path) {
+        s.held = open_held(s.held_path, &in);
+        if (!s.held)
+            goto done;
     }
-    if (cli_apply_thresholds(model, review_at, hold_at)) {
-        chaff_model_free(model);
-        cli_input_free(&in);
-        return EXIT_FAIL;
-    }
-    struct filter_state s = {0};
     struct stat st;
     s.flush = fstat(0, &st) != 0 || !S_ISREG(st.st_mode);
-    if (chaff_scorer_new(model, &s.sc)) {
-        chaff_model_free(model);
-        cli_input_free(&in);
-        return EXIT_FAIL;
-    }
+    if (chaff_scorer_new(model, &s.sc))
+        goto done;
     struct cli_counts counts = {0};
     cli_for_each(&in, filter_record, filter_bad, &s, &counts);
-    int status = s.failed || counts.input_failed ? EXIT_FAIL : EXIT_OK;
+    status = s.failed || counts.input_failed ? EXIT_FAIL : EXIT_OK;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error("cannot write the output");
+        status = EXIT_FAIL;
+    }
+done:
+    if (s.held && fclose(s.held) != 0 && status == EXIT_OK) {
+        cli_error("--held-to %s: cannot write: %s", s.held_path, strerror(errno));
         status = EXIT_FAIL;
     }
     chaff_scorer_free(s.sc);

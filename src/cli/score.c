@@ -9,6 +9,8 @@
 
 #include "cli.h"
 #include "model.h"
+#include "cluster.h"
+#include "scorer.h"
 #include "store.h"
 
 static const char help[] =
@@ -37,8 +39,9 @@ struct score_state {
     long per_label[CHAFF_NLABELS];
     long per_action[3];
     int failed;
-    long bad_so_far;
+    long committed_read, committed_scored, committed_bad; /* at the last commit */
     struct cli_counts *counts;
+    chaff_clusterer *clusters;
 };
 
 static int on_record(const struct chaff_record *rec, void *ud)
@@ -65,6 +68,14 @@ static int on_record(const struct chaff_record *rec, void *ud)
         s->scored++;
         s->per_label[v.label]++;
         s->per_action[v.action]++;
+        size_t nlen;
+        const char *norm = chaff_scorer_norm(s->sc, &nlen);
+        err = chaff_clusterer_add(s->clusters, chaff_store_last_comment(s->st), norm, nlen, rec->author);
+        if (err) {
+            cli_error("%s:%lu: cannot track near duplicates: %s", rec->source, rec->line, chaff_strerror(err));
+            s->failed = 1;
+            return 1;
+        }
     }
     if (++s->since >= s->batch) {
         s->since = 0;
@@ -74,7 +85,42 @@ static int on_record(const struct chaff_record *rec, void *ud)
             s->failed = 1;
             return 1;
         }
+        s->committed_read = s->counts->read;
+        s->committed_scored = s->scored;
+        s->committed_bad = s->counts->bad;
     }
+    return 0;
+}
+
+struct cluster_state {
+    struct score_state *s;
+    long n;
+    char msg[CHAFF_DIAG_SIZE];
+};
+
+/* Clusters of at least this many comments are named in the reasons (and
+ * sent to review at least): two alike comments can be chance. */
+#define CAMPAIGN_MIN 3
+
+static int store_cluster(const struct chaff_cluster_member *m, void *ud)
+{
+    struct cluster_state *cs = ud;
+    char reason[CHAFF_REASON_SIZE];
+    const char *r = NULL;
+    if (m->size >= CAMPAIGN_MIN) {
+        if (m->authors)
+            snprintf(reason, sizeof reason, "same text as %zu other comments by %zu %s", m->size - 1, m->authors,
+                     m->authors == 1 ? "author" : "authors");
+        else
+            snprintf(reason, sizeof reason, "same text as %zu other comments", m->size - 1);
+        r = reason;
+    }
+    struct chaff_diag diag = {""};
+    if (chaff_store_add_cluster(cs->s->st, cs->s->run, m->id, m->cluster, m->size, m->authors, r, &diag)) {
+        snprintf(cs->msg, sizeof cs->msg, "%s", diag.msg);
+        return -1;
+    }
+    cs->n++;
     return 0;
 }
 
@@ -98,6 +144,7 @@ int cmd_score(int argc, char **argv)
                                          CLI_INPUT_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct cli_input in = {0};
+    in.ro.lenient_labels = 1; /* labels are not used here */
     const char *db = "chaff.db", *model_dir = NULL;
     double review_at = -1, hold_at = -1;
     long batch = 1000;
@@ -172,6 +219,11 @@ int cmd_score(int argc, char **argv)
     struct cli_counts counts = {0};
     s.batch = batch;
     s.counts = &counts;
+    if (chaff_clusterer_new(&s.clusters)) {
+        chaff_model_free(model);
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
     int status = EXIT_OK;
     chaff_err err = chaff_store_open(db, busy_ms, &s.st, &diag);
     if (err) {
@@ -199,7 +251,6 @@ int cmd_score(int argc, char **argv)
     cli_catch_signals();
     double t0 = now_s();
     cli_for_each(&in, on_record, NULL, &s, &counts);
-    double dt = now_s() - t0;
     const char *run_status = "done";
     if (cli_signal) {
         run_status = "interrupted";
@@ -208,21 +259,55 @@ int cmd_score(int argc, char **argv)
         run_status = "failed";
         status = EXIT_FAIL;
     }
-    err = chaff_store_run_end(s.st, s.run, run_status, counts.read, s.scored, counts.bad, &diag);
+    long n_clustered = 0;
+    if (!s.failed) {
+        struct cluster_state cs = {&s, 0, ""};
+        if (chaff_clusterer_each(s.clusters, store_cluster, &cs) != 0) {
+            cli_error("%s", cs.msg[0] ? cs.msg : "cannot store near-duplicate clusters");
+            s.failed = 1;
+            run_status = "failed";
+            status = EXIT_FAIL;
+        }
+        n_clustered = cs.n;
+    }
+    double dt = now_s() - t0;
+    if (s.failed) {
+        /* the open batch was lost with the failed statement: the run
+         * keeps what was committed */
+        err = chaff_store_run_end(s.st, s.run, run_status, s.committed_read, s.committed_scored, s.committed_bad,
+                                  &diag);
+    } else {
+        err = chaff_store_run_end(s.st, s.run, run_status, counts.read, s.scored, counts.bad, &diag);
+        if (err) {
+            /* the last batch could not be committed: record the failure
+             * with what earlier commits hold */
+            cli_error("%s", diag.msg);
+            run_status = "failed";
+            s.failed = 1;
+            err = chaff_store_run_end(s.st, s.run, run_status, s.committed_read, s.committed_scored,
+                                      s.committed_bad, &diag);
+        }
+    }
     if (err) {
-        cli_error("%s", diag.msg);
+        cli_error("%s (run %lld may still say 'running')", diag.msg, (long long)s.run);
+        run_status = "failed";
+        status = EXIT_FAIL;
+    } else if (s.failed) {
         status = EXIT_FAIL;
     }
+    if (s.failed)
+        s.scored = s.committed_scored;
     if (!quiet) {
         fprintf(stderr,
                 "chaff: run %lld %s: read %ld, scored %ld (human %ld, low-effort %ld, machine %ld; "
                 "pass %ld, review %ld, hold %ld), skipped %ld bad, %ld already scored in this run, "
-                "%.2f s (%.0f comments/s) -> %s\n",
+                "%ld in near-duplicate clusters, %.2f s (%.0f comments/s) -> %s\n",
                 (long long)s.run, run_status, counts.read, s.scored, s.per_label[0], s.per_label[1],
-                s.per_label[2], s.per_action[0], s.per_action[1], s.per_action[2], counts.bad, s.dups, dt,
-                dt > 0 ? (double)counts.read / dt : 0.0, db);
+                s.per_label[2], s.per_action[0], s.per_action[1], s.per_action[2], counts.bad, s.dups, n_clustered,
+                dt, dt > 0 ? (double)counts.read / dt : 0.0, db);
     }
     chaff_scorer_free(s.sc);
+    chaff_clusterer_free(s.clusters);
     chaff_store_close(s.st);
     chaff_model_free(model);
     cli_input_free(&in);

@@ -144,7 +144,7 @@ static void add_ok(chaff_store *st, int64_t run, const struct chaff_record *r, c
 
 /* ---- schema ---- */
 
-static void store_open_should_create_the_schema_at_user_version_1(void **state)
+static void store_open_should_create_the_schema_at_user_version_2(void **state)
 {
     (void)state;
     struct tmp t;
@@ -152,17 +152,17 @@ static void store_open_should_create_the_schema_at_user_version_1(void **state)
     chaff_store_close(store_open_ok(t.db));
 
     sqlite3 *db = raw_open(t.db);
-    assert_int_equal(query_int(db, "PRAGMA user_version"), 1);
-    static const char *const tables[] = {"runs", "comments", "scores", "reviews"};
-    for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(query_int(db, "PRAGMA user_version"), 2);
+    static const char *const tables[] = {"runs", "comments", "scores", "reviews", "clusters"};
+    for (size_t i = 0; i < 5; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
                  tables[i]);
         assert_int_equal(query_int(db, sql), 1);
     }
-    /* 4 tables, nothing else */
-    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 4);
-    static const char *const indexes[] = {"comments_by_source_id", "comments_by_source_hash", "scores_by_run",
+    /* 5 tables, nothing else */
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 5);
+    static const char *const indexes[] = {"comments_by_source_id_text", "comments_by_source_hash", "scores_by_run",
                                           "reviews_by_comment"};
     for (size_t i = 0; i < 4; i++) {
         char sql[128];
@@ -178,8 +178,45 @@ static void store_open_should_create_the_schema_at_user_version_1(void **state)
     /* opening again keeps the schema and the version */
     chaff_store_close(store_open_ok(t.db));
     db = raw_open(t.db);
-    assert_int_equal(query_int(db, "PRAGMA user_version"), 1);
-    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 4);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 5);
+    sqlite3_close(db);
+    tmp_remove(&t);
+}
+
+/* A database of schema 1 (chaff 0.1's first release) is upgraded in place:
+ * its rows stay, the comment identity index takes the text hash, and the
+ * clusters table appears. */
+static void store_open_should_upgrade_a_version_1_database(void **state)
+{
+    (void)state;
+    struct tmp t;
+    tmp_make(&t);
+    sqlite3 *db = raw_open(t.db);
+    raw_exec(db, "CREATE TABLE runs(id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,"
+                 " model TEXT NOT NULL, inputs TEXT NOT NULL, status TEXT NOT NULL, n_read INTEGER NOT NULL DEFAULT 0,"
+                 " n_scored INTEGER NOT NULL DEFAULT 0, n_errors INTEGER NOT NULL DEFAULT 0);"
+                 "CREATE TABLE comments(id INTEGER PRIMARY KEY, source TEXT NOT NULL, source_id TEXT, author TEXT,"
+                 " created_at TEXT, text TEXT NOT NULL, text_sha256 TEXT NOT NULL);"
+                 "CREATE UNIQUE INDEX comments_by_source_id ON comments(source, source_id) WHERE source_id IS NOT NULL;"
+                 "CREATE UNIQUE INDEX comments_by_source_hash ON comments(source, text_sha256) WHERE source_id IS NULL;"
+                 "CREATE TABLE scores(comment_id INTEGER NOT NULL, run_id INTEGER NOT NULL, label TEXT NOT NULL,"
+                 " p_human REAL NOT NULL, p_low_effort REAL NOT NULL, p_machine REAL NOT NULL, action TEXT NOT NULL,"
+                 " reasons TEXT NOT NULL DEFAULT '[]', PRIMARY KEY(comment_id, run_id));"
+                 "CREATE INDEX scores_by_run ON scores(run_id, label);"
+                 "CREATE TABLE reviews(id INTEGER PRIMARY KEY, comment_id INTEGER NOT NULL, label TEXT NOT NULL,"
+                 " reviewer TEXT, note TEXT, reviewed_at TEXT NOT NULL);"
+                 "CREATE INDEX reviews_by_comment ON reviews(comment_id);"
+                 "INSERT INTO comments VALUES(1, 'a.jsonl', 'c1', NULL, NULL, 'old text', 'x');"
+                 "PRAGMA user_version = 1;");
+    sqlite3_close(db);
+    chaff_store_close(store_open_ok(t.db));
+    db = raw_open(t.db);
+    assert_int_equal(query_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM comments"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'comments_by_source_id'"), 0);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'comments_by_source_id_text'"), 1);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'clusters'"), 1);
     sqlite3_close(db);
     tmp_remove(&t);
 }
@@ -198,7 +235,7 @@ static void store_open_should_refuse_a_newer_schema(void **state)
     assert_int_equal(chaff_store_open(t.db, 1000, &st, &d), CHAFF_ESCHEMA);
     assert_null(st);
     assert_non_null(strstr(d.msg, t.db));
-    assert_non_null(strstr(d.msg, "schema version 99 is newer than this chaff's 1"));
+    assert_non_null(strstr(d.msg, "schema version 99 is newer than this chaff's 2"));
 
     /* and left the database alone */
     db = raw_open(t.db);
@@ -347,21 +384,27 @@ static void store_should_reuse_a_comment_scored_in_an_earlier_run(void **state)
     assert_int_equal(chaff_store_run_end(st, run1, "done", 1, 1, 0, &d), CHAFF_OK);
     assert_int_equal(chaff_store_run_begin(st, "m", "[]", &run2, &d), CHAFF_OK);
     assert_int_equal(run2, run1 + 1);
-    /* same source and id, even with other text, is the same comment */
+    /* same source, id and text is the same comment */
+    add_ok(st, run2, &r, &v2, 0);
+    /* the same id with another text (an edited comment, a rewritten file,
+     * two dumps piped through stdin) is another comment: a verdict always
+     * stays with the text it was given for */
     struct chaff_record r_edit = rec_make("feed.jsonl", "c-42", "the bus was late again!", 23);
     add_ok(st, run2, &r_edit, &v2, 0);
-    assert_int_equal(chaff_store_run_end(st, run2, "done", 1, 1, 0, &d), CHAFF_OK);
+    assert_int_equal(chaff_store_run_end(st, run2, "done", 2, 2, 0, &d), CHAFF_OK);
     chaff_store_close(st);
 
     sqlite3 *db = raw_open(t.db);
     char s[128];
-    assert_int_equal(query_int(db, "SELECT count(*) FROM comments"), 1);
-    query_text(db, "SELECT text FROM comments", s, sizeof s);
-    assert_string_equal(s, "the bus was late again"); /* the first copy is kept */
-    assert_int_equal(query_int(db, "SELECT count(*) FROM scores"), 2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM comments"), 2);
+    query_text(db, "SELECT text FROM comments WHERE id = 1", s, sizeof s);
+    assert_string_equal(s, "the bus was late again");
+    query_text(db, "SELECT text FROM comments WHERE id = 2", s, sizeof s);
+    assert_string_equal(s, "the bus was late again!");
+    assert_int_equal(query_int(db, "SELECT count(*) FROM scores"), 3);
     query_text(db, "SELECT group_concat(run_id || ':' || comment_id || ':' || label, ',') FROM"
-                   " (SELECT * FROM scores ORDER BY run_id)", s, sizeof s);
-    assert_string_equal(s, "1:1:human,2:1:machine");
+                   " (SELECT * FROM scores ORDER BY run_id, comment_id)", s, sizeof s);
+    assert_string_equal(s, "1:1:human,2:1:machine,2:2:machine");
     sqlite3_close(db);
     tmp_remove(&t);
 }
@@ -918,7 +961,8 @@ static void store_add_should_give_efull_at_the_page_limit_and_keep_what_was_comm
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(store_open_should_create_the_schema_at_user_version_1),
+        cmocka_unit_test(store_open_should_create_the_schema_at_user_version_2),
+        cmocka_unit_test(store_open_should_upgrade_a_version_1_database),
         cmocka_unit_test(store_open_should_refuse_a_newer_schema),
         cmocka_unit_test(store_open_should_refuse_a_file_that_is_not_a_database),
         cmocka_unit_test(store_open_should_give_eio_for_a_missing_folder),

@@ -1,0 +1,49 @@
+/* cluster.h: near-duplicate clusters across a dump (copy-paste campaigns).
+ *
+ * Each comment of at least CHAFF_CLUSTER_MIN_WORDS words gets a MinHash
+ * signature of its set of normalised words; two comments are near
+ * duplicates when at least CHAFF_CLUSTER_MIN_PERCENT % of their MinHashes
+ * agree (an estimate of the Jaccard index of their word sets: spam
+ * campaigns vary a word or an emoji, not the message). Candidates are found
+ * by locality-sensitive hashing (16 bands of two MinHashes: a pair with
+ * Jaccard 0.6 shares a band with probability 0.999), and near duplicates
+ * are joined with union-find, so clusters are transitive. Memory grows by
+ * one 128-byte signature per comment; everything else is bounded. */
+#ifndef CHAFF_CLUSTER_H
+#define CHAFF_CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chaff.h"
+
+#define CHAFF_CLUSTER_MIN_WORDS 6
+#define CHAFF_CLUSTER_HASHES 32
+#define CHAFF_CLUSTER_MIN_PERCENT 60
+
+typedef struct chaff_clusterer chaff_clusterer;
+
+chaff_err chaff_clusterer_new(chaff_clusterer **out);
+void chaff_clusterer_free(chaff_clusterer *cl);
+
+/* The MinHash signature of the words of normalised text norm[0..len);
+ * returns 0 when the text has fewer than CHAFF_CLUSTER_MIN_WORDS words. */
+int chaff_minhash(const char *norm, size_t len, uint32_t sig[CHAFF_CLUSTER_HASHES]);
+
+/* Adds a comment (id: the caller's, e.g. the database row) with its
+ * normalised text and author (NULL: unknown). Short comments are ignored. */
+chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm, size_t len, const char *author);
+
+/* One member of a cluster of at least two comments. */
+struct chaff_cluster_member {
+    int64_t id;
+    int64_t cluster;  /* the id of the cluster's first comment */
+    size_t size;      /* comments in the cluster */
+    size_t authors;   /* distinct known authors in it */
+};
+
+/* Calls fn for every comment in a cluster of two or more, in the order
+ * added; stops at the first non-zero return and returns it. */
+int chaff_clusterer_each(chaff_clusterer *cl, int (*fn)(const struct chaff_cluster_member *m, void *ud), void *ud);
+
+#endif
