@@ -77,6 +77,7 @@ struct chaff_reader {
     int skip_lf;     /* the last line ended in CR: drop a following LF */
     int first_line;  /* strip a BOM from the first line */
     struct chaff_buf line;
+    struct chaff_buf skel; /* CSV: quotes and commas of the part not kept */
     size_t line_bytes; /* true length of the line, even when not kept */
     unsigned long lineno;
     int have_peek;   /* line holds a line read ahead for sniffing */
@@ -100,6 +101,7 @@ struct chaff_reader {
     struct chaff_buf *fields;
     size_t nfields, fields_cap;
     size_t row_bytes;
+    int row_oversize;       /* the current row is over max_bytes: skipped */
     unsigned long row_line; /* line where the current row started */
     int row_done;
     int row_pending_start;
@@ -199,6 +201,7 @@ static chaff_err read_line(chaff_reader *r, int *got, struct chaff_diag *diag)
         return CHAFF_OK;
     }
     r->line.len = 0;
+    r->skel.len = 0;
     r->line_bytes = 0;
     int any = 0;
     for (;;) {
@@ -228,6 +231,16 @@ static chaff_err read_line(chaff_reader *r, int *got, struct chaff_diag *diag)
         chaff_err err = chaff_buf_append(&r->line, p, keep);
         if (err)
             return err;
+        /* CSV: the quotes and commas of what is not kept still decide where
+         * the row ends; keep them (bounded) so the parser stays in step */
+        if (r->format == CHAFF_FMT_CSV) {
+            for (size_t i = keep; i < k && !err; i++) {
+                if ((p[i] == '"' || p[i] == ',') && r->skel.len <= r->max_bytes)
+                    err = chaff_buf_append(&r->skel, p + i, 1);
+            }
+            if (err)
+                return err;
+        }
         r->line_bytes += k;
         r->in_pos += k;
         if (k < avail) {
@@ -669,9 +682,15 @@ static chaff_err next_text(chaff_reader *r, const struct chaff_record **rec, str
 
 /* ---- CSV ---- */
 
+/* Fields kept per CSV row; later ones are dropped (a row of commas must
+ * not cost a buffer per comma). */
+#define CSV_MAX_FIELDS 1024
+
 static void csv_field_cb(void *s, size_t n, void *data)
 {
     chaff_reader *r = data;
+    if (r->row_oversize || r->nfields >= CSV_MAX_FIELDS)
+        return; /* a row being skipped, or a field past the limit */
     if (r->nfields == r->fields_cap) {
         size_t cap = r->fields_cap ? r->fields_cap * 2 : 16;
         struct chaff_buf *p = chaff_reallocarray(r->fields, cap, sizeof *p);
@@ -705,6 +724,7 @@ static chaff_err csv_reset(chaff_reader *r)
     r->nfields = 0;
     r->row_bytes = 0;
     r->row_done = 0;
+    r->row_oversize = 0;
     r->row_pending_start = 1;
     return CHAFF_OK;
 }
@@ -770,6 +790,13 @@ static chaff_err next_csv(chaff_reader *r, const struct chaff_record **rec, stru
                                    "%s:%lu: unterminated quoted field runs to the end of the file; row skipped",
                                    r->path, start);
             }
+            if (r->row_done && r->row_oversize) {
+                r->row_oversize = 0;
+                r->row_done = 0;
+                begin_record(r, start);
+                r->dead = 1;
+                return too_big(r, start, r->row_bytes, diag);
+            }
             if (r->row_done && r->nfields) {
                 begin_record(r, start);
                 int produced;
@@ -793,19 +820,19 @@ static chaff_err next_csv(chaff_reader *r, const struct chaff_record **rec, stru
             r->row_bytes++; /* the line break inside a quoted field */
         }
         r->row_bytes += r->line_bytes;
-        if (r->row_bytes > r->max_bytes) {
-            unsigned long start = r->row_line;
-            size_t bytes = r->row_bytes;
-            err = csv_reset(r);
-            if (err)
-                return err;
-            begin_record(r, start);
-            return too_big(r, start, bytes, diag);
+        if (r->row_bytes > r->max_bytes && !r->row_oversize) {
+            /* skip the row but keep parsing it, so that the rest of a
+             * quoted field is not read as rows of its own */
+            r->row_oversize = 1;
+            r->nfields = 0;
         }
         size_t fed = csv_parse(&r->csv, r->line.data, r->line.len, csv_field_cb, csv_row_cb, r);
-        if (fed == r->line.len)
-            fed += csv_parse(&r->csv, "\n", 1, csv_field_cb, csv_row_cb, r) - 1;
-        if (fed != r->line.len || csv_error(&r->csv) != CSV_SUCCESS) {
+        int ok = fed == r->line.len;
+        if (ok && r->skel.len)
+            ok = csv_parse(&r->csv, r->skel.data, r->skel.len, csv_field_cb, csv_row_cb, r) == r->skel.len;
+        if (ok)
+            ok = csv_parse(&r->csv, "\n", 1, csv_field_cb, csv_row_cb, r) == 1;
+        if (!ok || csv_error(&r->csv) != CSV_SUCCESS) {
             unsigned long start = r->row_line;
             const char *why = csv_strerror(csv_error(&r->csv));
             err = csv_reset(r);
@@ -818,6 +845,17 @@ static chaff_err next_csv(chaff_reader *r, const struct chaff_record **rec, stru
             }
             return chaff_diagf(diag, CHAFF_EBADREC, "%s:%lu: malformed CSV row (%s, e.g. a quote inside an unquoted field); skipped",
                                r->path, r->lineno, why);
+        }
+        if (r->row_done && r->row_oversize) {
+            unsigned long start = r->row_line;
+            size_t bytes = r->row_bytes;
+            r->row_oversize = 0;
+            r->nfields = 0;
+            r->row_done = 0;
+            r->row_bytes = 0;
+            r->row_pending_start = 1;
+            begin_record(r, start);
+            return too_big(r, start, bytes, diag);
         }
         if (r->row_done) {
             unsigned long start = r->row_line;
@@ -1032,6 +1070,7 @@ void chaff_reader_close(chaff_reader *r)
     free(r->fields);
     free_header(r);
     chaff_buf_free(&r->line);
+    chaff_buf_free(&r->skel);
     chaff_buf_free(&r->text);
     chaff_buf_free(&r->id);
     chaff_buf_free(&r->author);

@@ -584,6 +584,35 @@ static void csv_should_measure_a_multi_line_row_against_max_bytes(void **state)
     chaff_reader_close(r);
 }
 
+/* An oversized row is skipped whole, even when its quoted field runs over
+ * lines longer than max_bytes: the rest of the field must not come out as
+ * rows of its own (no phantom records, no false "malformed" errors). */
+static void csv_should_skip_an_oversized_quoted_field_whole(void **state)
+{
+    (void)state;
+    const char *path = "test_reader-oversized.csv";
+    static const char text[] = "id,text\n"
+                               "1,\"short\"\n"
+                               "2,\"a field, \"\"quoted\"\", that goes on\n"
+                               "99,this line looks like a row but sits inside the quote, and it is long!\n"
+                               "and ends here\"\n"
+                               "3,\"after\"\n";
+    write_file(path, text, sizeof text - 1);
+    /* row 2 spans lines 3-5: 36 + 1 (LF) + 72 + 1 (LF) + 14 = 124 bytes */
+    for (size_t max = 10; max <= 110; max += 50) {
+        struct chaff_reader_opts o = {.format = CHAFF_FMT_AUTO, .max_bytes = max};
+        chaff_reader *r = open_ok(path, &o);
+        assert_string_equal(next_rec(r)->id, "1");
+        expect_fail(r, CHAFF_ETOOBIG, "%s:3: record of 124 bytes is over --max-bytes %zu; skipped", path, max);
+        const struct chaff_record *rec = next_rec(r);
+        assert_string_equal(rec->id, "3");
+        assert_int_equal(rec->line, 6);
+        expect_end(r);
+        chaff_reader_close(r);
+    }
+    remove(path);
+}
+
 /* ---- TSV ---- */
 
 static void tsv_should_read_label_tab_text_lines(void **state)
@@ -1023,6 +1052,7 @@ int main(void)
         cmocka_unit_test(jsonl_should_accept_crlf_line_ends),
         cmocka_unit_test(jsonl_should_accept_lone_cr_line_ends),
         cmocka_unit_test(jsonl_should_report_a_record_over_max_bytes_and_read_the_next),
+        cmocka_unit_test(csv_should_skip_an_oversized_quoted_field_whole),
         cmocka_unit_test(jsonl_should_accept_a_record_of_exactly_max_bytes),
         cmocka_unit_test(csv_should_keep_the_start_line_of_a_multi_line_quoted_row),
         cmocka_unit_test(csv_should_find_the_text_column_whatever_its_case),
