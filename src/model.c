@@ -28,6 +28,7 @@ struct chaff_model {
     double review_at, hold_at;
     chaff_extractor *ex;
     int needs_ngrams; /* meta.json says the model uses ngrams.bin */
+    json_t *files;    /* meta.json's SHA-256 of each file, or NULL */
     double *sv;       /* support vectors, dense, row-major l x CHAFF_NFEATURES */
     char describe[512];
 };
@@ -565,6 +566,16 @@ static chaff_err load_meta(const char *path, chaff_model *m, struct chaff_diag *
         err = BAD("%s: thresholds must lie between 0 and 1", path);
         goto out;
     }
+    if (m->review_at > m->hold_at) {
+        err = BAD("%s: thresholds: review_at %g is above hold_at %g", path, m->review_at, m->hold_at);
+        goto out;
+    }
+    json_t *files = json_object_get(root, "files");
+    if (files && !json_is_object(files)) {
+        err = BAD("%s: \"files\" is not an object", path);
+        goto out;
+    }
+    m->files = json_incref(files);
     m->needs_ngrams = json_is_true(json_object_get(root, "ngrams"));
     json_t *ht = json_object_get(root, "human_typical");
     if (json_is_array(ht) && json_array_size(ht) == CHAFF_NFEATURES) {
@@ -630,6 +641,24 @@ chaff_err chaff_model_load(const char *dir, chaff_model **out, struct chaff_diag
         if (!err)
             chaff_extractor_set_ngrams(m->ex, ng);
     }
+    /* last, once each file is known to be well-formed: do they belong
+     * together? */
+    const char *name;
+    json_t *want;
+    json_object_foreach(m->files, name, want)
+    {
+        if (err)
+            break;
+        char hex[65];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (!json_is_string(want) || strchr(name, '/'))
+            err = BAD("%s/%s: bad \"files\" entry %s", dir, CHAFF_META_FILE, name);
+        else if (chaff_sha256_file(path, hex) != CHAFF_OK)
+            err = BAD("%s: cannot read: %s", path, strerror(errno));
+        else if (strcmp(hex, json_string_value(want)) != 0)
+            err = BAD("%s: differs from the one %s was written with (SHA-256): the folder mixes two trainings; "
+                      "retrain it", path, CHAFF_META_FILE);
+    }
     if (err) {
         chaff_model_free(m);
         return err;
@@ -650,6 +679,7 @@ void chaff_model_free(chaff_model *m)
     if (m->svm)
         svm_free_and_destroy_model(&m->svm);
     free(m->sv);
+    json_decref(m->files);
     chaff_extractor_free(m->ex);
     free(m);
 }

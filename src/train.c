@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "learned.h"
 #include "model.h"
 #include "util.h"
 
@@ -369,6 +370,28 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
         json_array_append_new(ht, json_real(m ? col[m / 2] : 0));
     }
     json_object_set_new(root, "human_typical", ht);
+    /* meta.json is written last and names the SHA-256 of every other file,
+     * so a folder left half-written by a failed retrain is refused at load
+     * instead of mixing two trainings */
+    {
+        json_t *files = json_object();
+        static const char *const file_names[] = {CHAFF_MODEL_FILE, CHAFF_RANGES_FILE, CHAFF_NGRAM_FILE};
+        int with_ngrams = json_is_true(json_object_get(root, "ngrams"));
+        for (int i = 0; i < 3; i++) {
+            if (i == 2 && !with_ngrams)
+                continue;
+            char hex[65];
+            snprintf(path, sizeof path, "%s/%s", outdir, file_names[i]);
+            if (chaff_sha256_file(path, hex) != CHAFF_OK) {
+                json_decref(files);
+                json_decref(root);
+                err = chaff_diagf(diag, CHAFF_EIO, "%s: cannot read back", path);
+                goto out;
+            }
+            json_object_set_new(files, file_names[i], json_string(hex));
+        }
+        json_object_set_new(root, "files", files);
+    }
     if (!json_object_get(root, "thresholds"))
         json_object_set_new(root, "thresholds", json_pack("{s:f, s:f}", "review_at", CHAFF_DEFAULT_REVIEW_AT,
                                                           "hold_at", CHAFF_DEFAULT_HOLD_AT));

@@ -1,9 +1,11 @@
 /* train.c: chaff train and chaff eval. */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "chaff_features.h"
@@ -382,13 +384,19 @@ int cmd_train(int argc, char **argv)
         }
         json_object_set_new(meta, "ngrams", json_boolean(ngrams != NULL));
         fprintf(stderr, "chaff: training on %zu rows with %d features\n", rows.n, CHAFF_NFEATURES);
-        if (!err)
-            err = chaff_train(rows.x, rows.y, rows.n, &to, out, meta, &res, &diag);
+        /* ngrams.bin first: chaff_train writes meta.json last, naming the
+         * SHA-256 of every file of the folder */
         if (!err && ngrams) {
             char path[4096];
-            snprintf(path, sizeof path, "%s/%s", out, CHAFF_NGRAM_FILE);
-            err = chaff_ngrams_save(ngrams, path, &diag);
+            if (mkdir(out, 0777) != 0 && errno != EEXIST) {
+                err = chaff_diagf(&diag, CHAFF_EIO, "%s: cannot create: %s", out, strerror(errno));
+            } else {
+                snprintf(path, sizeof path, "%s/%s", out, CHAFF_NGRAM_FILE);
+                err = chaff_ngrams_save(ngrams, path, &diag);
+            }
         }
+        if (!err)
+            err = chaff_train(rows.x, rows.y, rows.n, &to, out, meta, &res, &diag);
         chaff_ngrams_free(ngrams);
         json_decref(meta);
         if (err) {

@@ -492,8 +492,16 @@ static void model_should_predict_a_hand_made_linear_model_exactly(void **state)
     tmpdir_make(&t);
     write_file(t.path, CHAFF_MODEL_FILE, linear_model);
     copy_valid(t.path, CHAFF_RANGES_FILE);
-    copy_valid(t.path, CHAFF_META_FILE);
-    char path[128];
+    /* the valid folder's meta.json names its own model.svm's SHA-256: a
+     * hand-made model goes with a meta.json that names no files */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/valid/%s", BAD_MODELS, CHAFF_META_FILE);
+    json_t *meta = json_load_file(path, 0, NULL);
+    assert_non_null(meta);
+    assert_int_equal(json_object_del(meta, "files"), 0);
+    snprintf(path, sizeof path, "%s/%s", t.path, CHAFF_META_FILE);
+    assert_int_equal(json_dump_file(meta, path, 0), 0);
+    json_decref(meta);
     snprintf(path, sizeof path, "%s/%s", t.path, CHAFF_MODEL_FILE);
     struct chaff_diag d = {""};
     assert_int_equal(chaff_model_validate_file(path, CHAFF_NFEATURES, &d), CHAFF_OK);
@@ -676,6 +684,29 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
     }
 }
 
+/* A folder whose files come from two trainings (a retrain that died after
+ * writing ranges.txt) is refused, though each file is well-formed. */
+static void model_load_should_refuse_files_of_two_trainings(void **state)
+{
+    (void)state;
+    struct tmpdir t;
+    tmpdir_make(&t);
+    copy_valid(t.path, CHAFF_MODEL_FILE);
+    copy_valid(t.path, CHAFF_META_FILE);
+    write_file(t.path, CHAFF_RANGES_FILE, "x\n-1 1\n1 0 10\n");
+    chaff_model *m = NULL;
+    struct chaff_diag d = {""};
+    assert_int_equal(chaff_model_load(t.path, &m, &d), CHAFF_EMODEL);
+    assert_null(m);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "%s/ranges.txt: differs from the one meta.json was written with (SHA-256): the folder mixes two "
+             "trainings; retrain it",
+             t.path);
+    assert_string_equal(d.msg, want);
+    tmpdir_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +724,7 @@ int main(void)
         cmocka_unit_test(verdict_decide_should_pick_the_most_probable_class),
         cmocka_unit_test(verdict_decide_should_act_on_the_share_that_is_not_human),
         cmocka_unit_test(dense_prediction_should_agree_with_libsvm),
+        cmocka_unit_test(model_load_should_refuse_files_of_two_trainings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
