@@ -202,6 +202,10 @@ const uint32_t *chaff_fctx_ngrams(const chaff_fctx *ctx, int t, size_t *n)
 chaff_err chaff_extract(const chaff_extractor *ex, chaff_fctx *ctx, const char *text, size_t len,
                         double *out)
 {
+    /* bounds every size below: NFKC expands a code point at most 18-fold,
+     * so offsets stay within uint32_t and zlib's uInt */
+    if (len > CHAFF_MAX_TEXT)
+        return CHAFF_ETOOBIG;
     chaff_err err = chaff_doc_build(&ctx->db, text ? text : "", text ? len : 0, &ctx->doc);
     if (err)
         return err;

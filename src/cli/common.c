@@ -90,7 +90,7 @@ int cli_input_option(struct cli_input *in, int c, const char *arg)
         errno = 0;
         unsigned long long v = arg[0] >= '0' && arg[0] <= '9' ? strtoull(arg, &e, 10) : 0;
         if (v == 0 || errno) {
-            cli_error("--max-bytes: expected a number of bytes from 1 to 1G (suffix k or M allowed), got '%s'", arg);
+            cli_error("--max-bytes: expected a number of bytes from 1 to 64M (suffix k or M allowed), got '%s'", arg);
             return -1;
         }
         unsigned long long unit = 1;
@@ -98,9 +98,9 @@ int cli_input_option(struct cli_input *in, int c, const char *arg)
             unit = 1024, e++;
         else if (*e == 'M' || *e == 'm')
             unit = 1024 * 1024, e++;
-        /* the largest record chaff will hold in memory: 1 GiB */
-        if (*e || v > (1ULL << 30) / unit) {
-            cli_error("--max-bytes: expected a number of bytes from 1 to 1G (suffix k or M allowed), got '%s'", arg);
+        /* the largest comment chaff analyses: CHAFF_MAX_TEXT (64 MiB) */
+        if (*e || v > CHAFF_MAX_TEXT / unit) {
+            cli_error("--max-bytes: expected a number of bytes from 1 to 64M (suffix k or M allowed), got '%s'", arg);
             return -1;
         }
         in->ro.max_bytes = (size_t)v;
