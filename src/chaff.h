@@ -114,9 +114,13 @@ CHAFF_API chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **ou
 /* Frees a scorer; NULL is a no-op. */
 CHAFF_API void chaff_scorer_free(chaff_scorer *scorer);
 
-/* Scores text[0..len) into *verdict. Any bytes are accepted. */
+/* The longest comment chaff analyses, in bytes (64 MiB). */
+#define CHAFF_MAX_TEXT (64u * 1024 * 1024)
+
+/* Scores text[0..len) into *verdict. Any bytes are accepted; a text over
+ * CHAFF_MAX_TEXT gives CHAFF_ETOOBIG. */
 CHAFF_API chaff_err chaff_score(chaff_scorer *scorer, const char *text, size_t len,
-                      struct chaff_verdict *verdict);
+                                struct chaff_verdict *verdict);
 
 /* The library's version, e.g. "0.1.0". Static. */
 CHAFF_API const char *chaff_version(void);
