@@ -29,7 +29,9 @@ struct chaff_model {
     chaff_extractor *ex;
     int needs_ngrams; /* meta.json says the model uses ngrams.bin */
     json_t *files;    /* meta.json's SHA-256 of each file, or NULL */
-    double *sv;       /* support vectors, dense, row-major l x CHAFF_NFEATURES */
+    double *sv;       /* support vectors, dense, column-major: feature f of
+                         SV i at sv[f * l + i], so loops over SVs vectorise */
+    double *sv_sq;    /* squared norm of each SV */
     char describe[512];
 };
 
@@ -679,6 +681,7 @@ void chaff_model_free(chaff_model *m)
     if (m->svm)
         svm_free_and_destroy_model(&m->svm);
     free(m->sv);
+    free(m->sv_sq);
     json_decref(m->files);
     chaff_extractor_free(m->ex);
     free(m);
@@ -714,12 +717,16 @@ static chaff_err build_dense(chaff_model *m)
     const struct svm_model *s = m->svm;
     size_t l = (size_t)s->l;
     m->sv = chaff_calloc(l * CHAFF_NFEATURES, sizeof *m->sv);
-    if (!m->sv)
+    m->sv_sq = chaff_calloc(l, sizeof *m->sv_sq);
+    if (!m->sv || !m->sv_sq)
         return CHAFF_ENOMEM;
     for (size_t i = 0; i < l; i++) {
-        double *row = m->sv + i * CHAFF_NFEATURES;
-        for (const struct svm_node *n = s->SV[i]; n->index != -1; n++)
-            row[n->index - 1] = n->value;
+        double sq = 0;
+        for (const struct svm_node *n = s->SV[i]; n->index != -1; n++) {
+            m->sv[(size_t)(n->index - 1) * l + i] = n->value;
+            sq += n->value * n->value;
+        }
+        m->sv_sq[i] = sq;
     }
     return CHAFF_OK;
 }
@@ -843,22 +850,56 @@ void chaff_model_predict_work(const chaff_model *m, const double *scaled, double
 {
     size_t l = (size_t)m->svm->l;
     int rbf = m->svm->param.kernel_type == RBF;
-    for (size_t i = 0; i < l; i++) {
-        const double *row = m->sv + i * CHAFF_NFEATURES;
-        double acc = 0;
-        if (rbf) {
-            for (int f = 0; f < CHAFF_NFEATURES; f++) {
-                double d = scaled[f] - row[f];
-                acc += d * d;
-            }
-        } else {
-            for (int f = 0; f < CHAFF_NFEATURES; f++)
-                acc += scaled[f] * row[f];
+    /* dot products with every SV, a feature at a time: the inner loop
+     * runs over contiguous SVs and vectorises */
+    for (size_t i = 0; i < l; i++)
+        work[i] = 0;
+    double xx = 0;
+    for (int f = 0; f < CHAFF_NFEATURES; f++) {
+        double x = scaled[f];
+        if (x == 0)
+            continue;
+        xx += x * x;
+        const double *col = m->sv + (size_t)f * l;
+        for (size_t i = 0; i < l; i++)
+            work[i] += x * col[i];
+    }
+    /* RBF: squared distances ||x||^2 + ||sv||^2 - 2 x.sv (never below 0) */
+    if (rbf) {
+        for (size_t i = 0; i < l; i++) {
+            double d = xx + m->sv_sq[i] - 2 * work[i];
+            work[i] = d > 0 ? d : 0;
         }
-        work[i] = acc;
     }
     kernel_values(m, work, kv);
     probabilities(m, kv, p);
+}
+
+/* exp(z) for z <= 0, to about 1e-12 relative, in plain arithmetic that
+ * vectorises: 2^(z log2 e) split into 2^k (built in the exponent bits) and
+ * 2^f, f in [0,1), by the degree-12 Taylor polynomial of e^(f ln 2). For
+ * ranking reasons, where libm's exp per SV would dominate. */
+static inline double fast_exp(double z)
+{
+    if (z < -700)
+        return 0;
+    double t = z * 1.4426950408889634;
+    double k = (double)(long long)t;
+    if (k > t)
+        k -= 1;
+    double g = (t - k) * 0.6931471805599453;
+    double e = 1.0 / 479001600;
+    static const double inv_fact[] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040,
+                                      1.0 / 720,      1.0 / 120,     1.0 / 24,     1.0 / 6,     1.0 / 2,
+                                      1.0,            1.0};
+    for (int j = 0; j < 12; j++)
+        e = e * g + inv_fact[j];
+    union {
+        double d;
+        long long i;
+    } u;
+    u.i = (long long)(k + 1023) << 52;
+    return e * u.d;
 }
 
 void chaff_model_predict_changed(const chaff_model *m, const double *scaled, const double *work, const int *idx,
@@ -866,21 +907,28 @@ void chaff_model_predict_changed(const chaff_model *m, const double *scaled, con
 {
     size_t l = (size_t)m->svm->l;
     int rbf = m->svm->param.kernel_type == RBF;
-    for (size_t i = 0; i < l; i++) {
-        const double *row = m->sv + i * CHAFF_NFEATURES;
-        double acc = work[i];
-        for (int k = 0; k < n; k++) {
-            int f = idx[k];
-            if (rbf) {
-                double a = scaled[f] - row[f], b = val[k] - row[f];
-                acc += b * b - a * a;
-            } else {
-                acc += (val[k] - scaled[f]) * row[f];
-            }
+    for (size_t i = 0; i < l; i++)
+        tmp[i] = work[i];
+    for (int k = 0; k < n; k++) {
+        const double *col = m->sv + (size_t)idx[k] * l;
+        double x = scaled[idx[k]], v = val[k];
+        if (rbf) {
+            /* (v - s)^2 - (x - s)^2 = (v - x)(v + x - 2s) */
+            double dv = v - x, sv = v + x;
+            for (size_t i = 0; i < l; i++)
+                tmp[i] += dv * (sv - 2 * col[i]);
+        } else {
+            for (size_t i = 0; i < l; i++)
+                tmp[i] += (v - x) * col[i];
         }
-        tmp[i] = acc < 0 && rbf ? 0 : acc;
     }
-    kernel_values(m, tmp, kv);
+    if (rbf) {
+        double g = m->svm->param.gamma;
+        for (size_t i = 0; i < l; i++)
+            kv[i] = fast_exp(-g * (tmp[i] > 0 ? tmp[i] : 0));
+    } else {
+        memcpy(kv, tmp, l * sizeof *kv);
+    }
     probabilities(m, kv, p);
 }
 

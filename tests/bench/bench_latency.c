@@ -1,0 +1,111 @@
+/* bench_latency.c: in-process chaff_score latency on one core.
+ *
+ * usage: bench_latency MODEL_DIR FILE [MAX_BYTES]
+ * Reads comments (one per line of a plain-text FILE, at most MAX_BYTES each,
+ * default 2048), scores each once to warm up, then times chaff_score on
+ * every comment over several passes and prints p50, p90, p99 and max in
+ * microseconds, and how many comments were flagged (reasons are computed for
+ * those). A benchmark, not a test: scripts/bench-latency runs it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chaff.h"
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_latency MODEL_DIR FILE [MAX_BYTES]\n");
+        return 2;
+    }
+    size_t max = argc > 3 ? (size_t)atol(argv[3]) : 2048;
+    FILE *f = fopen(argv[2], "r");
+    if (!f) {
+        perror(argv[2]);
+        return 2;
+    }
+    size_t n = 0, cap = 0;
+    char **texts = NULL;
+    size_t *lens = NULL;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t got;
+    while ((got = getline(&line, &lcap, f)) > 0) {
+        size_t len = (size_t)got;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (!len || len > max)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            texts = realloc(texts, cap * sizeof *texts);
+            lens = realloc(lens, cap * sizeof *lens);
+            if (!texts || !lens)
+                return 2;
+        }
+        texts[n] = malloc(len);
+        if (!texts[n])
+            return 2;
+        memcpy(texts[n], line, len);
+        lens[n++] = len;
+    }
+    free(line);
+    fclose(f);
+    if (!n) {
+        fprintf(stderr, "%s: no comments of at most %zu bytes\n", argv[2], max);
+        return 2;
+    }
+    chaff_model *m = NULL;
+    struct chaff_diag d = {""};
+    if (chaff_model_load(argv[1], &m, &d)) {
+        fprintf(stderr, "%s\n", d.msg);
+        return 2;
+    }
+    chaff_scorer *s = NULL;
+    if (chaff_scorer_new(m, &s))
+        return 2;
+    struct chaff_verdict v;
+    size_t flagged = 0;
+    for (size_t i = 0; i < n; i++) {
+        chaff_score(s, texts[i], lens[i], &v);
+        flagged += v.label != CHAFF_HUMAN;
+    }
+    enum { PASSES = 3 };
+    double *t = malloc(n * PASSES * sizeof *t);
+    if (!t)
+        return 2;
+    for (int p = 0; p < PASSES; p++) {
+        for (size_t i = 0; i < n; i++) {
+            double a = now_us();
+            chaff_score(s, texts[i], lens[i], &v);
+            t[p * n + i] = now_us() - a;
+        }
+    }
+    size_t k = n * PASSES;
+    qsort(t, k, sizeof *t, cmp_double);
+    printf("chaff_score: %zu comments of at most %zu bytes (%zu flagged, with reasons), %d passes: "
+           "p50 %.0f us, p90 %.0f us, p99 %.0f us, max %.0f us\n",
+           n, max, flagged, PASSES, t[k / 2], t[k * 9 / 10], t[k * 99 / 100], t[k - 1]);
+    free(t);
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(lens);
+    chaff_scorer_free(s);
+    chaff_model_free(m);
+    return 0;
+}
