@@ -65,7 +65,16 @@ static const char *const schema =
     "  cluster INTEGER NOT NULL,\n"
     "  size INTEGER NOT NULL,\n"
     "  authors INTEGER NOT NULL,\n"
-    "  PRIMARY KEY(run_id, comment_id));\n";
+    "  PRIMARY KEY(run_id, comment_id));\n"
+    "CREATE VIEW IF NOT EXISTS review_queue AS\n"
+    "  SELECT s.comment_id, s.run_id, c.source, c.source_id, c.author, c.created_at, c.text, s.label,\n"
+    "         s.p_human, s.p_low_effort, s.p_machine, s.action, s.reasons,\n"
+    "         COALESCE(k.size, 1) AS cluster_size, k.cluster\n"
+    "  FROM scores s JOIN comments c ON c.id = s.comment_id\n"
+    "  LEFT JOIN clusters k ON k.run_id = s.run_id AND k.comment_id = s.comment_id\n"
+    "  WHERE s.run_id = (SELECT max(id) FROM runs) AND s.action != 'pass'\n"
+    "    AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.comment_id = s.comment_id)\n"
+    "  ORDER BY max(s.p_low_effort, s.p_machine) DESC, cluster_size DESC, s.comment_id;\n";
 
 /* Upgrades, one per version: from N to N + 1 at upgrade[N - 1]. */
 static const char *const upgrade[] = {
@@ -81,7 +90,16 @@ static const char *const upgrade[] = {
     "  cluster INTEGER NOT NULL,\n"
     "  size INTEGER NOT NULL,\n"
     "  authors INTEGER NOT NULL,\n"
-    "  PRIMARY KEY(run_id, comment_id));\n",
+    "  PRIMARY KEY(run_id, comment_id));\n"
+    "CREATE VIEW IF NOT EXISTS review_queue AS\n"
+    "  SELECT s.comment_id, s.run_id, c.source, c.source_id, c.author, c.created_at, c.text, s.label,\n"
+    "         s.p_human, s.p_low_effort, s.p_machine, s.action, s.reasons,\n"
+    "         COALESCE(k.size, 1) AS cluster_size, k.cluster\n"
+    "  FROM scores s JOIN comments c ON c.id = s.comment_id\n"
+    "  LEFT JOIN clusters k ON k.run_id = s.run_id AND k.comment_id = s.comment_id\n"
+    "  WHERE s.run_id = (SELECT max(id) FROM runs) AND s.action != 'pass'\n"
+    "    AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.comment_id = s.comment_id)\n"
+    "  ORDER BY max(s.p_low_effort, s.p_machine) DESC, cluster_size DESC, s.comment_id;\n",
 };
 
 static chaff_err db_err(chaff_store *st, int rc, struct chaff_diag *diag, const char *what)
@@ -481,5 +499,184 @@ chaff_err chaff_store_add_cluster(chaff_store *st, int64_t run_id, int64_t comme
     free(text);
     if (rc != SQLITE_OK)
         return db_err(st, rc, diag, "cannot update a score");
+    return CHAFF_OK;
+}
+
+/* ---- the review loop ---- */
+
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    return (const char *)sqlite3_column_text(q, i);
+}
+
+chaff_err chaff_store_queue(chaff_store *st, long limit, int (*fn)(const struct chaff_queue_item *it, void *ud),
+                            void *ud, struct chaff_diag *diag)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT comment_id, source, source_id, author, text, label, p_human, p_low_effort,"
+                                " p_machine, action, reasons, cluster_size FROM review_queue LIMIT ?1",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot read the review queue");
+    sqlite3_bind_int64(q, 1, limit > 0 ? limit : -1);
+    int stop = 0;
+    while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct chaff_queue_item it = {0};
+        it.comment_id = sqlite3_column_int64(q, 0);
+        it.source = col_text(q, 1);
+        it.source_id = col_text(q, 2);
+        it.author = col_text(q, 3);
+        it.text = col_text(q, 4);
+        it.text_len = (size_t)sqlite3_column_bytes(q, 4);
+        it.label = col_text(q, 5);
+        for (int k = 0; k < CHAFF_NLABELS; k++)
+            it.p[k] = sqlite3_column_double(q, 6 + k);
+        it.action = col_text(q, 9);
+        it.reasons = col_text(q, 10);
+        it.cluster_size = sqlite3_column_int64(q, 11);
+        stop = fn(&it, ud);
+    }
+    sqlite3_finalize(q);
+    if (!stop && rc != SQLITE_DONE)
+        return db_err(st, rc, diag, "cannot read the review queue");
+    return CHAFF_OK;
+}
+
+chaff_err chaff_store_review(chaff_store *st, int64_t comment_id, int label, const char *reviewer, const char *note,
+                             struct chaff_diag *diag)
+{
+    if (label < 0 || label >= CHAFF_NLABELS)
+        return chaff_diagf(diag, CHAFF_EINVAL, "unknown label (expected human, low-effort or machine)");
+    if (!sqlite3_get_autocommit(st->db)) {
+        int rc = exec(st, "COMMIT");
+        if (rc != SQLITE_OK)
+            return db_err(st, rc, diag, "cannot commit");
+    }
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM comments WHERE id = ?1", -1, &q, NULL);
+    int found = 0;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, comment_id);
+        rc = sqlite3_step(q);
+        found = rc == SQLITE_ROW && sqlite3_column_int(q, 0) > 0;
+        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot read comments");
+    if (!found)
+        return chaff_diagf(diag, CHAFF_EINVAL, "%s: no comment with id %lld", st->path, (long long)comment_id);
+    char now[21];
+    chaff_now_iso(now);
+    rc = sqlite3_prepare_v2(st->db,
+                            "INSERT INTO reviews(comment_id, label, reviewer, note, reviewed_at)"
+                            " VALUES(?1, ?2, ?3, ?4, ?5)",
+                            -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, comment_id);
+        sqlite3_bind_text(q, 2, chaff_label_name(label), -1, SQLITE_STATIC);
+        if (reviewer)
+            sqlite3_bind_text(q, 3, reviewer, -1, SQLITE_TRANSIENT);
+        if (note)
+            sqlite3_bind_text(q, 4, note, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 5, now, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot store a review");
+    return CHAFF_OK;
+}
+
+chaff_err chaff_store_reviewed(chaff_store *st, int (*fn)(const struct chaff_reviewed *r, void *ud), void *ud,
+                               struct chaff_diag *diag)
+{
+    /* the latest review of each comment (by time, then by row) */
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT c.id, c.source, c.source_id, c.author, c.text, r.label, r.reviewer, r.note,"
+                                " r.reviewed_at FROM reviews r JOIN comments c ON c.id = r.comment_id"
+                                " WHERE r.id = (SELECT r2.id FROM reviews r2 WHERE r2.comment_id = r.comment_id"
+                                "               ORDER BY r2.reviewed_at DESC, r2.id DESC LIMIT 1)"
+                                " ORDER BY c.id",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot read reviews");
+    int stop = 0;
+    while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct chaff_reviewed r = {0};
+        r.comment_id = sqlite3_column_int64(q, 0);
+        r.source = col_text(q, 1);
+        r.source_id = col_text(q, 2);
+        r.author = col_text(q, 3);
+        r.text = col_text(q, 4);
+        r.text_len = (size_t)sqlite3_column_bytes(q, 4);
+        r.label = col_text(q, 5);
+        r.reviewer = col_text(q, 6);
+        r.note = col_text(q, 7);
+        r.reviewed_at = col_text(q, 8);
+        stop = fn(&r, ud);
+    }
+    sqlite3_finalize(q);
+    if (!stop && rc != SQLITE_DONE)
+        return db_err(st, rc, diag, "cannot read reviews");
+    return CHAFF_OK;
+}
+
+chaff_err chaff_store_stats(chaff_store *st, int (*fn)(const struct chaff_run_stats *s, void *ud), void *ud,
+                            struct chaff_diag *diag)
+{
+    sqlite3_stmt *runs = NULL, *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id, started_at, status, n_read, n_scored, n_errors, model FROM runs ORDER BY id",
+                                -1, &runs, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(
+            st->db,
+            "SELECT s.label, s.action, (SELECT r.label FROM reviews r WHERE r.comment_id = s.comment_id"
+            " ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1) FROM scores s WHERE s.run_id = ?1",
+            -1, &q, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(runs);
+        return db_err(st, rc, diag, "cannot read runs");
+    }
+    int stop = 0;
+    while (!stop && (rc = sqlite3_step(runs)) == SQLITE_ROW) {
+        struct chaff_run_stats s;
+        memset(&s, 0, sizeof s);
+        s.run = sqlite3_column_int64(runs, 0);
+        s.started_at = col_text(runs, 1);
+        s.status = col_text(runs, 2);
+        s.n_read = sqlite3_column_int64(runs, 3);
+        s.n_scored = sqlite3_column_int64(runs, 4);
+        s.n_errors = sqlite3_column_int64(runs, 5);
+        s.model = col_text(runs, 6);
+        sqlite3_bind_int64(q, 1, s.run);
+        int r2;
+        while ((r2 = sqlite3_step(q)) == SQLITE_ROW) {
+            const char *lab = col_text(q, 0), *act = col_text(q, 1), *rev = col_text(q, 2);
+            int l = lab ? chaff_label_parse(lab, strlen(lab)) : -1;
+            if (l >= 0)
+                s.per_label[l]++;
+            if (act)
+                s.per_action[strcmp(act, "hold") == 0 ? 2 : strcmp(act, "review") == 0 ? 1 : 0]++;
+            int rl = rev ? chaff_label_parse(rev, strlen(rev)) : -1;
+            if (l >= 0 && rl >= 0) {
+                s.confusion[l][rl]++;
+                s.reviewed++;
+            }
+        }
+        sqlite3_reset(q);
+        if (r2 != SQLITE_DONE) {
+            rc = r2;
+            break;
+        }
+        stop = fn(&s, ud);
+    }
+    sqlite3_finalize(runs);
+    sqlite3_finalize(q);
+    if (!stop && rc != SQLITE_DONE)
+        return db_err(st, rc, diag, "cannot read runs");
     return CHAFF_OK;
 }

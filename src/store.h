@@ -55,4 +55,57 @@ chaff_err chaff_store_checkpoint(chaff_store *st, int64_t run_id, long n_read, l
 chaff_err chaff_store_run_end(chaff_store *st, int64_t run_id, const char *status, long n_read, long n_scored,
                               long n_errors, struct chaff_diag *diag);
 
+/* ---- the review loop ---- */
+
+/* A row of the review_queue view: flagged comments of the latest run with no
+ * review yet, most confident and largest clusters first. Pointers are
+ * valid during the callback only. */
+struct chaff_queue_item {
+    int64_t comment_id;
+    const char *source, *source_id, *author, *text;
+    size_t text_len;
+    const char *label;  /* the model's */
+    double p[CHAFF_NLABELS];
+    const char *action;
+    const char *reasons; /* JSON array */
+    long cluster_size;   /* 1 when in no cluster */
+};
+
+/* Calls fn for each queue row (at most limit; 0: all) until fn returns
+ * non-zero. */
+chaff_err chaff_store_queue(chaff_store *st, long limit, int (*fn)(const struct chaff_queue_item *it, void *ud),
+                            void *ud, struct chaff_diag *diag);
+
+/* Records a reviewer's label for a comment (committed at once).
+ * CHAFF_EINVAL when there is no such comment. */
+chaff_err chaff_store_review(chaff_store *st, int64_t comment_id, int label, const char *reviewer, const char *note,
+                             struct chaff_diag *diag);
+
+/* A reviewed comment with its latest review. */
+struct chaff_reviewed {
+    int64_t comment_id;
+    const char *source, *source_id, *author, *text;
+    size_t text_len;
+    const char *label, *reviewer, *note, *reviewed_at;
+};
+
+/* Calls fn for every reviewed comment (latest review), by comment id. */
+chaff_err chaff_store_reviewed(chaff_store *st, int (*fn)(const struct chaff_reviewed *r, void *ud), void *ud,
+                               struct chaff_diag *diag);
+
+/* Per-run figures: counts per label and action, and model label against
+ * the latest reviewer label (confusion[model][reviewer]). */
+struct chaff_run_stats {
+    int64_t run;
+    const char *started_at, *status, *model;
+    long n_read, n_scored, n_errors;
+    long per_label[CHAFF_NLABELS];
+    long per_action[3];
+    long confusion[CHAFF_NLABELS][CHAFF_NLABELS];
+    long reviewed;
+};
+
+chaff_err chaff_store_stats(chaff_store *st, int (*fn)(const struct chaff_run_stats *s, void *ud), void *ud,
+                            struct chaff_diag *diag);
+
 #endif

@@ -17,6 +17,9 @@ static const char usage[] =
     "  train     train a model folder from labelled comments\n"
     "  eval      measure a model on labelled comments\n"
     "  features  print the features of each comment (jsonl, tsv or libsvm)\n"
+    "  review    list the review queue, or record a reviewer's label\n"
+    "  export    write reviewed comments as labelled JSONL for chaff train\n"
+    "  stats     per run: counts per label and action, agreement with reviewers\n"
     "\n"
     "Run 'chaff COMMAND --help' for a command's options. FILE may be a folder,\n"
     "a .gz file or - for stdin. See README.md.\n";
@@ -37,7 +40,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {{"score", cmd_score}, {"filter", cmd_filter}, {"check", cmd_check},
-                {"train", cmd_train}, {"eval", cmd_eval},     {"features", cmd_features}};
+                {"train", cmd_train}, {"eval", cmd_eval},     {"features", cmd_features},
+                {"review", cmd_review}, {"export", cmd_export}, {"stats", cmd_stats}};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
         if (strcmp(argv[1], cmds[i].name) == 0)
             return cmds[i].fn(argc - 1, argv + 1);
