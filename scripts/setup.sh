@@ -9,7 +9,8 @@ chaff_build=${CHAFF_BUILD_DIR:-$chaff_root/build}
 case $chaff_build in /*) ;; *) chaff_build=$chaff_root/$chaff_build ;; esac
 
 chaff_packages="build-essential cmake pkg-config libsvm-dev libutf8proc-dev libsqlite3-dev
-  libcmocka-dev libjansson-dev libcsv-dev zlib1g-dev nettle-dev sqlite3 python3"
+  libcmocka-dev libjansson-dev libcsv-dev zlib1g-dev nettle-dev sqlite3 python3
+  parallel groff-base"
 
 chaff_install_packages() {
     local missing=() p

@@ -791,8 +791,11 @@ static void couple(int k, double r[CHAFF_NLABELS][CHAFF_NLABELS], double *p)
     }
 }
 
-/* Probabilities from kernel values kv[0..l), as svm_predict_probability(). */
-static void probabilities(const chaff_model *m, const double *kv, double p[CHAFF_NLABELS])
+/* Probabilities from kernel values kv[0..l), as svm_predict_probability();
+ * ev (may be NULL) gets each class's evidence: the sum of the unclamped
+ * Platt log-odds of its pairwise contests, which keeps moving where the
+ * clamped probabilities have saturated. */
+static void probabilities(const chaff_model *m, const double *kv, double p[CHAFF_NLABELS], double *ev)
 {
     const struct svm_model *s = m->svm;
     int k = s->nr_class;
@@ -801,6 +804,7 @@ static void probabilities(const chaff_model *m, const double *kv, double p[CHAFF
     for (int i = 1; i < k; i++)
         start[i] = start[i - 1] + s->nSV[i - 1];
     double r[CHAFF_NLABELS][CHAFF_NLABELS] = {{0}};
+    double lo[CHAFF_NLABELS][CHAFF_NLABELS] = {{0}};
     int pair = 0;
     for (int i = 0; i < k; i++) {
         for (int j = i + 1; j < k; j++) {
@@ -811,6 +815,9 @@ static void probabilities(const chaff_model *m, const double *kv, double p[CHAFF
             for (int t = 0; t < s->nSV[j]; t++)
                 sum += c2[start[j] + t] * kv[start[j] + t];
             sum -= s->rho[pair];
+            /* log-odds of class i over j: q = 1 / (1 + exp(A dv + B)) */
+            lo[i][j] = -(sum * s->probA[pair] + s->probB[pair]);
+            lo[j][i] = -lo[i][j];
             double q = sigmoid(sum, s->probA[pair], s->probB[pair]);
             q = q < 1e-7 ? 1e-7 : q > 1 - 1e-7 ? 1 - 1e-7 : q;
             r[i][j] = q;
@@ -829,6 +836,14 @@ static void probabilities(const chaff_model *m, const double *kv, double p[CHAFF
         p[c] = 0;
     for (int c = 0; c < k; c++)
         p[m->class_label[c]] = prob[c];
+    if (ev) {
+        for (int c = 0; c < CHAFF_NLABELS; c++)
+            ev[c] = 0;
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++)
+                ev[m->class_label[i]] += lo[i][j];
+        }
+    }
 }
 
 /* Kernel values in place: work holds squared distances (RBF) or dot
@@ -846,7 +861,7 @@ static void kernel_values(const chaff_model *m, const double *work, double *kv)
 }
 
 void chaff_model_predict_work(const chaff_model *m, const double *scaled, double *work, double *kv,
-                              double p[CHAFF_NLABELS])
+                              double p[CHAFF_NLABELS], double *ev)
 {
     size_t l = (size_t)m->svm->l;
     int rbf = m->svm->param.kernel_type == RBF;
@@ -872,7 +887,7 @@ void chaff_model_predict_work(const chaff_model *m, const double *scaled, double
         }
     }
     kernel_values(m, work, kv);
-    probabilities(m, kv, p);
+    probabilities(m, kv, p, ev);
 }
 
 /* exp(z) for z <= 0, to about 1e-12 relative, in plain arithmetic that
@@ -903,7 +918,8 @@ static inline double fast_exp(double z)
 }
 
 void chaff_model_predict_changed(const chaff_model *m, const double *scaled, const double *work, const int *idx,
-                                 const double *val, int n, double *tmp, double *kv, double p[CHAFF_NLABELS])
+                                 const double *val, int n, double *tmp, double *kv, double p[CHAFF_NLABELS],
+                                 double *ev)
 {
     size_t l = (size_t)m->svm->l;
     int rbf = m->svm->param.kernel_type == RBF;
@@ -929,7 +945,7 @@ void chaff_model_predict_changed(const chaff_model *m, const double *scaled, con
     } else {
         memcpy(kv, tmp, l * sizeof *kv);
     }
-    probabilities(m, kv, p);
+    probabilities(m, kv, p, ev);
 }
 
 void chaff_model_predict_libsvm(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS])
@@ -961,6 +977,6 @@ void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, doub
         chaff_model_predict_libsvm(m, scaled, p);
         return;
     }
-    chaff_model_predict_work(m, scaled, work, work + l, p);
+    chaff_model_predict_work(m, scaled, work, work + l, p, NULL);
     free(work);
 }

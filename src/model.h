@@ -39,15 +39,18 @@ size_t chaff_model_work_size(const chaff_model *m);
 
 /* As chaff_model_predict_scaled, with caller-owned work areas: work gets
  * each support vector's squared distance (RBF) or dot product (linear)
- * with scaled, for chaff_model_predict_changed; kv is scratch. */
+ * with scaled, for chaff_model_predict_changed; kv is scratch. ev (may be
+ * NULL) gets each class's evidence: the sum of the unclamped pairwise
+ * Platt log-odds, which still moves where probabilities saturate. */
 void chaff_model_predict_work(const chaff_model *m, const double *scaled, double *work, double *kv,
-                              double p[CHAFF_NLABELS]);
+                              double p[CHAFF_NLABELS], double *ev);
 
 /* Probabilities for scaled with features idx[0..n) set to val[0..n),
  * given work from chaff_model_predict_work on scaled itself; tmp and kv
  * are scratch of chaff_model_work_size doubles. */
 void chaff_model_predict_changed(const chaff_model *m, const double *scaled, const double *work, const int *idx,
-                                 const double *val, int n, double *tmp, double *kv, double p[CHAFF_NLABELS]);
+                                 const double *val, int n, double *tmp, double *kv, double p[CHAFF_NLABELS],
+                                 double *ev);
 
 /* The same probabilities through libsvm's svm_predict_probability (for
  * tests: the dense path must agree with it). */

@@ -193,23 +193,18 @@ static int describe(int g, const chaff_fctx *ctx, const double *f, char *out, si
     return out[0] != '\0';
 }
 
-static double logit(double p)
-{
-    p = p < 1e-7 ? 1e-7 : p > 1 - 1e-7 ? 1 - 1e-7 : p;
-    return log(p / (1 - p));
-}
-
 void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, const double *scaled,
-                           const double *work, double *scratch, struct chaff_verdict *v)
+                           const double *work, const double *ev, double *scratch, struct chaff_verdict *v)
 {
     v->n_reasons = 0;
     if (v->label == CHAFF_HUMAN)
         return;
     size_t l = chaff_model_work_size(m);
-    /* drops are measured in log-odds, so that a confident verdict (p near
-     * 1, where probabilities barely move) still ranks its groups */
-    double base = logit(v->p[v->label]);
-    double p[CHAFF_NLABELS], drop[NGROUPS];
+    /* drops are measured in the class's evidence (summed pairwise log-odds),
+     * so that a confident verdict, whose probability has saturated, still
+     * ranks its groups */
+    double base = ev[v->label];
+    double p[CHAFF_NLABELS], e[CHAFF_NLABELS], drop[NGROUPS];
     for (int g = 0; g < NGROUPS; g++) {
         int idx[16];
         double val[16];
@@ -227,8 +222,8 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
             drop[g] = 0;
             continue;
         }
-        chaff_model_predict_changed(m, scaled, work, idx, val, n, scratch, scratch + l, p);
-        drop[g] = base - logit(p[v->label]);
+        chaff_model_predict_changed(m, scaled, work, idx, val, n, scratch, scratch + l, p, e);
+        drop[g] = base - e[v->label];
     }
     (void)raw;
     while (v->n_reasons < CHAFF_MAX_REASONS) {

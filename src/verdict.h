@@ -14,12 +14,13 @@ void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold
  * vocabulary, person, repetition, shouting, script); each group in turn is
  * set to the value typical of human training comments and the comment is
  * scored again; the groups whose replacement lowers the probability of the
- * verdict's class most (in log-odds, by at least 0.2) are named, largest
+ * verdict's class most (in its evidence, the sum of its pairwise Platt
+ * log-odds, by at least 0.2) are named, largest
  * first, each with the numbers behind it; groups with nothing concrete to
  * say (no emoji, no phrases) are passed over. Human verdicts get no reasons. */
 void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, const double *scaled,
-                           const double *work, double *scratch, struct chaff_verdict *v);
-/* raw and scaled: the comment's features; work: from
+                           const double *work, const double *ev, double *scratch, struct chaff_verdict *v);
+/* raw and scaled: the comment's features; work and ev: from
  * chaff_model_predict_work on scaled; scratch: 2 x chaff_model_work_size
  * doubles. */
 

@@ -32,7 +32,8 @@ static const char filter_help[] =
     "  --model DIR, --review-at P, --hold-at P   as for chaff score\n"
     "  --format F, --text-field NAME, --id-field NAME, --max-bytes N, --strict\n"
     "Exit status: 0 done (bad records are answered with an error line), 2 the run\n"
-    "could not go on (usage, the model, an unreadable input, a write error).\n";
+    "could not go on (usage, the model, an unreadable input, a write error);\n"
+    "130/143 interrupted by SIGINT/SIGTERM (what was answered is written out).\n";
 
 struct filter_state {
     chaff_scorer *sc;
@@ -159,7 +160,7 @@ static int filter_record(const struct chaff_record *rec, void *ud)
     if (s->flush)
         fflush(f);
     if (f == s->held && ferror(f)) {
-        cli_error("%s: cannot write: %s", s->held_path, strerror(errno));
+        cli_error("--held-to %s: cannot write: %s", s->held_path, strerror(errno));
         s->failed = 1;
         return 1;
     }
@@ -325,6 +326,9 @@ int cmd_filter(int argc, char **argv)
     s.flush = fstat(0, &st) != 0 || !S_ISREG(st.st_mode);
     if (chaff_scorer_new(model, &s.sc))
         goto done;
+    /* SIGINT and SIGTERM end the loop between records, so that what was
+     * answered is flushed and the --held-to file closed: nothing is lost */
+    cli_catch_signals();
     struct cli_counts counts = {0};
     cli_for_each(&in, filter_record, filter_bad, &s, &counts);
     status = s.failed || counts.input_failed ? EXIT_FAIL : EXIT_OK;
@@ -337,6 +341,8 @@ done:
         cli_error("--held-to %s: cannot write: %s", s.held_path, strerror(errno));
         status = EXIT_FAIL;
     }
+    if (cli_signal)
+        status = 128 + cli_signal;
     chaff_scorer_free(s.sc);
     chaff_model_free(model);
     cli_input_free(&in);

@@ -228,6 +228,7 @@ int cmd_score(int argc, char **argv)
     chaff_err err = chaff_store_open(db, busy_ms, &s.st, &diag);
     if (err) {
         cli_error("%s", diag.msg);
+        chaff_clusterer_free(s.clusters);
         chaff_model_free(model);
         cli_input_free(&in);
         return EXIT_FAIL;
@@ -243,6 +244,8 @@ int cmd_score(int argc, char **argv)
         err = chaff_scorer_new(model, &s.sc);
     if (err) {
         cli_error("%s", diag.msg[0] ? diag.msg : chaff_strerror(err));
+        chaff_scorer_free(s.sc);
+        chaff_clusterer_free(s.clusters);
         chaff_store_close(s.st);
         chaff_model_free(model);
         cli_input_free(&in);

@@ -663,7 +663,7 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
                 /* mostly zeros, as real scaled rows have many */
                 x[f] = (seed % 3 == 0) ? 0.0 : ((double)(seed % 3001) / 1000.0 - 1.5);
             }
-            chaff_model_predict_work(m, x, work, work + l, a);
+            chaff_model_predict_work(m, x, work, work + l, a, NULL);
             chaff_model_predict_libsvm(m, x, b);
             for (int k = 0; k < CHAFF_NLABELS; k++)
                 assert_near(a[k], b[k], 1e-9);
@@ -671,7 +671,7 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
             if (idx[1] == idx[0] || idx[2] == idx[0] || idx[2] == idx[1])
                 continue;
             double val[3] = {0.25, -1.0, 1.5};
-            chaff_model_predict_changed(m, x, work, idx, val, 3, work + 2 * l, work + 3 * l, c);
+            chaff_model_predict_changed(m, x, work, idx, val, 3, work + 2 * l, work + 3 * l, c, NULL);
             for (int k = 0; k < 3; k++)
                 x[idx[k]] = val[k];
             chaff_model_predict_libsvm(m, x, b);
