@@ -9,6 +9,9 @@
 #include "chaff.h"
 #include "reader.h"
 
+/* Most threads a command runs. */
+#define CLI_MAX_THREADS 64
+
 /* Exit statuses. */
 #define EXIT_OK 0
 #define EXIT_FAIL 2 /* the run could not go on (usage, input, model, database) */

@@ -1,5 +1,6 @@
 /* score.c: chaff score: comment dumps into SQLite. */
 #include <getopt.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "cluster.h"
 #include "scorer.h"
 #include "store.h"
+#include "util.h"
 
 static const char help[] =
     "usage: chaff score [--db PATH] [--model DIR] [OPTIONS] FILE...\n"
@@ -22,6 +24,8 @@ static const char help[] =
     "  --hold-at P        hold when P(not human) >= P (default: the model's)\n"
     "  --batch N          comments per transaction (default 1000)\n"
     "  --busy-timeout MS  wait this long for a database locked by another process (5000)\n"
+    "  --threads N        score on N threads (default: the number of cores); the\n"
+    "                     results are the same whatever N\n"
     "  --quiet            no summary\n"
     "  --format F         auto, jsonl, csv, tsv, text (default auto)\n"
     "  --text-field NAME  text field or column (default text; CSV: text/content/body/comment)\n"
@@ -31,9 +35,26 @@ static const char help[] =
     "Exit status: 0 done (bad records are reported and skipped), 2 the run could not\n"
     "go on (an unreadable input, a bad model, a database error); 130/143 interrupted.\n";
 
+/* Records are scored in batches: read in order, scored by --threads
+ * workers (each with its own scorer; a comment's verdict does not depend on
+ * which worker or what came before), then stored in order. */
+#define SCORE_BATCH 256
+
+struct item {
+    struct chaff_record rec; /* fields point into the buffers below */
+    struct chaff_buf source, text, id, author, created; /* copies: the reader
+                             reuses its buffers and frees them at the end of a file */
+    struct chaff_buf norm;   /* the normalised text, for near duplicates */
+    struct chaff_verdict v;
+    chaff_err err;
+    long read_no;            /* records read up to and including this one */
+    long bad_no;             /* bad records seen by then */
+};
+
 struct score_state {
     chaff_store *st;
-    chaff_scorer *sc;
+    chaff_scorer **sc;       /* one per thread */
+    int threads;
     int64_t run;
     long scored, dups, batch, since;
     long per_label[CHAFF_NLABELS];
@@ -42,54 +63,154 @@ struct score_state {
     long committed_read, committed_scored, committed_bad; /* at the last commit */
     struct cli_counts *counts;
     chaff_clusterer *clusters;
+    struct item items[SCORE_BATCH];
+    int n;
 };
 
-static int on_record(const struct chaff_record *rec, void *ud)
+static chaff_err copy_field(struct chaff_buf *b, const char *s, size_t len, const char **out)
 {
-    struct score_state *s = ud;
-    struct chaff_verdict v;
-    struct chaff_diag diag = {""};
-    chaff_err err = chaff_score(s->sc, rec->text, rec->text_len, &v);
-    if (err) {
-        cli_error("%s:%lu: cannot score: %s", rec->source, rec->line, chaff_strerror(err));
-        s->failed = 1;
-        return 1;
+    b->len = 0;
+    if (!s) {
+        *out = NULL;
+        return CHAFF_OK;
     }
-    int dup = 0;
-    err = chaff_store_add(s->st, s->run, rec, &v, &dup, &diag);
-    if (err) {
-        cli_error("%s", diag.msg);
-        s->failed = 1;
-        return 1;
+    chaff_err err = chaff_buf_append(b, s, len);
+    *out = b->data;
+    return err;
+}
+
+struct worker {
+    struct score_state *s;
+    int t;
+};
+
+static void *score_slice(void *arg)
+{
+    struct worker *w = arg;
+    struct score_state *s = w->s;
+    for (int i = w->t; i < s->n; i += s->threads) {
+        struct item *it = &s->items[i];
+        it->err = chaff_score(s->sc[w->t], it->rec.text, it->rec.text_len, &it->v);
+        if (!it->err) {
+            size_t nlen;
+            const char *norm = chaff_scorer_norm(s->sc[w->t], &nlen);
+            it->norm.len = 0;
+            it->err = chaff_buf_append(&it->norm, norm, nlen);
+        }
     }
-    if (dup) {
-        s->dups++;
-    } else {
-        s->scored++;
-        s->per_label[v.label]++;
-        s->per_action[v.action]++;
-        size_t nlen;
-        const char *norm = chaff_scorer_norm(s->sc, &nlen);
-        err = chaff_clusterer_add(s->clusters, chaff_store_last_comment(s->st), norm, nlen, rec->author);
-        if (err) {
-            cli_error("%s:%lu: cannot track near duplicates: %s", rec->source, rec->line, chaff_strerror(err));
+    return NULL;
+}
+
+/* Scores the batch (in parallel), then stores it in input order. */
+static int flush_batch(struct score_state *s)
+{
+    if (!s->n)
+        return 0;
+    pthread_t tid[CLI_MAX_THREADS];
+    struct worker w[CLI_MAX_THREADS];
+    int started = 0;
+    for (int t = 1; t < s->threads && t < s->n; t++) {
+        w[t] = (struct worker){s, t};
+        if (pthread_create(&tid[t], NULL, score_slice, &w[t]) != 0)
+            break;
+        started = t;
+    }
+    /* this thread scores slice 0, and any slice whose thread did not start */
+    for (int t = 0; t < s->threads && t < s->n; t++) {
+        if (t == 0 || t > started) {
+            w[t] = (struct worker){s, t};
+            score_slice(&w[t]);
+        }
+    }
+    for (int t = 1; t <= started; t++)
+        pthread_join(tid[t], NULL);
+
+    int n = s->n;
+    s->n = 0;
+    for (int i = 0; i < n; i++) {
+        struct item *it = &s->items[i];
+        const struct chaff_record *rec = &it->rec;
+        struct chaff_diag diag = {""};
+        if (it->err) {
+            cli_error("%s:%lu: cannot score: %s", rec->source, rec->line, chaff_strerror(it->err));
             s->failed = 1;
             return 1;
         }
-    }
-    if (++s->since >= s->batch) {
-        s->since = 0;
-        err = chaff_store_checkpoint(s->st, s->run, s->counts->read, s->scored, s->counts->bad, &diag);
+        int dup = 0;
+        chaff_err err = chaff_store_add(s->st, s->run, rec, &it->v, &dup, &diag);
         if (err) {
             cli_error("%s", diag.msg);
             s->failed = 1;
             return 1;
         }
-        s->committed_read = s->counts->read;
-        s->committed_scored = s->scored;
-        s->committed_bad = s->counts->bad;
+        if (dup) {
+            s->dups++;
+        } else {
+            s->scored++;
+            s->per_label[it->v.label]++;
+            s->per_action[it->v.action]++;
+            err = chaff_clusterer_add(s->clusters, chaff_store_last_comment(s->st), it->norm.data ? it->norm.data : "",
+                                      it->norm.len, rec->author);
+            if (err) {
+                cli_error("%s:%lu: cannot track near duplicates: %s", rec->source, rec->line, chaff_strerror(err));
+                s->failed = 1;
+                return 1;
+            }
+        }
+        if (++s->since >= s->batch) {
+            s->since = 0;
+            err = chaff_store_checkpoint(s->st, s->run, it->read_no, s->scored, it->bad_no, &diag);
+            if (err) {
+                cli_error("%s", diag.msg);
+                s->failed = 1;
+                return 1;
+            }
+            s->committed_read = it->read_no;
+            s->committed_scored = s->scored;
+            s->committed_bad = it->bad_no;
+        }
     }
     return 0;
+}
+
+static int on_record(const struct chaff_record *rec, void *ud)
+{
+    struct score_state *s = ud;
+    struct item *it = &s->items[s->n];
+    it->rec = *rec;
+    chaff_err err = copy_field(&it->source, rec->source, strlen(rec->source), &it->rec.source);
+    if (!err)
+        err = copy_field(&it->text, rec->text, rec->text_len, &it->rec.text);
+    if (!err)
+        err = copy_field(&it->id, rec->id, rec->id ? strlen(rec->id) : 0, &it->rec.id);
+    if (!err)
+        err = copy_field(&it->author, rec->author, rec->author ? strlen(rec->author) : 0, &it->rec.author);
+    if (!err)
+        err = copy_field(&it->created, rec->created_at, rec->created_at ? strlen(rec->created_at) : 0,
+                         &it->rec.created_at);
+    if (err) {
+        cli_error("%s:%lu: %s", rec->source, rec->line, chaff_strerror(err));
+        s->failed = 1;
+        return 1;
+    }
+    it->rec.label_raw = NULL;
+    it->read_no = s->counts->read;
+    it->bad_no = s->counts->bad;
+    if (++s->n == SCORE_BATCH)
+        return flush_batch(s);
+    return 0;
+}
+
+static void free_items(struct score_state *s)
+{
+    for (int i = 0; i < SCORE_BATCH; i++) {
+        chaff_buf_free(&s->items[i].source);
+        chaff_buf_free(&s->items[i].text);
+        chaff_buf_free(&s->items[i].id);
+        chaff_buf_free(&s->items[i].author);
+        chaff_buf_free(&s->items[i].created);
+        chaff_buf_free(&s->items[i].norm);
+    }
 }
 
 struct cluster_state {
@@ -140,6 +261,7 @@ int cmd_score(int argc, char **argv)
                                          {"batch", required_argument, NULL, 'b'},
                                          {"busy-timeout", required_argument, NULL, 'B'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"threads", required_argument, NULL, 'T'},
                                          {"help", no_argument, NULL, 'h'},
                                          CLI_INPUT_OPTIONS,
                                          {NULL, 0, NULL, 0}};
@@ -149,6 +271,11 @@ int cmd_score(int argc, char **argv)
     double review_at = -1, hold_at = -1;
     long batch = 1000;
     int busy_ms = 5000, quiet = 0, c;
+    long threads = sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    if (threads > CLI_MAX_THREADS)
+        threads = CLI_MAX_THREADS;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         int k = cli_input_option(&in, c, optarg);
@@ -183,6 +310,10 @@ int cmd_score(int argc, char **argv)
             break;
         }
         case 'q': quiet = 1; break;
+        case 'T':
+            if (cli_parse_long("--threads", optarg, 1, CLI_MAX_THREADS, &threads))
+                return EXIT_FAIL;
+            break;
         case 'h': fputs(help, stdout); return EXIT_OK;
         default: fputs(help, stderr); return EXIT_FAIL;
         }
@@ -215,103 +346,114 @@ int cmd_score(int argc, char **argv)
     }
 
     struct chaff_diag diag = {""};
-    struct score_state s = {0};
     struct cli_counts counts = {0};
-    s.batch = batch;
-    s.counts = &counts;
-    if (chaff_clusterer_new(&s.clusters)) {
+    int status = EXIT_OK;
+    struct score_state *s = calloc(1, sizeof *s);
+    if (!s) {
         chaff_model_free(model);
         cli_input_free(&in);
         return EXIT_FAIL;
     }
-    int status = EXIT_OK;
-    chaff_err err = chaff_store_open(db, busy_ms, &s.st, &diag);
+    s->batch = batch;
+    s->counts = &counts;
+    s->threads = (int)threads;
+    s->sc = calloc((size_t)s->threads, sizeof *s->sc);
+    chaff_err err = s->sc ? chaff_clusterer_new(&s->clusters) : CHAFF_ENOMEM;
+    for (int t = 0; !err && t < s->threads; t++)
+        err = chaff_scorer_new(model, &s->sc[t]);
+    if (err) {
+        cli_error("%s", chaff_strerror(err));
+        status = EXIT_FAIL;
+        goto done;
+    }
+    err = chaff_store_open(db, busy_ms, &s->st, &diag);
     if (err) {
         cli_error("%s", diag.msg);
-        chaff_clusterer_free(s.clusters);
-        chaff_model_free(model);
-        cli_input_free(&in);
-        return EXIT_FAIL;
+        status = EXIT_FAIL;
+        goto done;
     }
     json_t *inputs = json_array();
     for (size_t i = 0; i < in.npaths; i++)
         json_array_append_new(inputs, json_string(in.paths[i]));
     char *inputs_json = json_dumps(inputs, JSON_COMPACT);
     json_decref(inputs);
-    err = chaff_store_run_begin(s.st, chaff_model_describe(model), inputs_json ? inputs_json : "[]", &s.run, &diag);
+    err = chaff_store_run_begin(s->st, chaff_model_describe(model), inputs_json ? inputs_json : "[]", &s->run, &diag);
     free(inputs_json);
-    if (!err)
-        err = chaff_scorer_new(model, &s.sc);
     if (err) {
         cli_error("%s", diag.msg[0] ? diag.msg : chaff_strerror(err));
-        chaff_scorer_free(s.sc);
-        chaff_clusterer_free(s.clusters);
-        chaff_store_close(s.st);
-        chaff_model_free(model);
-        cli_input_free(&in);
-        return EXIT_FAIL;
+        status = EXIT_FAIL;
+        goto done;
     }
     cli_catch_signals();
     double t0 = now_s();
-    cli_for_each(&in, on_record, NULL, &s, &counts);
+    cli_for_each(&in, on_record, NULL, s, &counts);
+    /* the records read before the end, or before a signal: score and
+     * commit them too */
+    if (!s->failed)
+        flush_batch(s);
     const char *run_status = "done";
     if (cli_signal) {
         run_status = "interrupted";
         status = 128 + cli_signal;
-    } else if (s.failed || counts.input_failed) {
+    } else if (s->failed || counts.input_failed) {
         run_status = "failed";
         status = EXIT_FAIL;
     }
     long n_clustered = 0;
-    if (!s.failed) {
-        struct cluster_state cs = {&s, 0, ""};
-        if (chaff_clusterer_each(s.clusters, store_cluster, &cs) != 0) {
+    if (!s->failed) {
+        struct cluster_state cs = {s, 0, ""};
+        if (chaff_clusterer_each(s->clusters, store_cluster, &cs) != 0) {
             cli_error("%s", cs.msg[0] ? cs.msg : "cannot store near-duplicate clusters");
-            s.failed = 1;
+            s->failed = 1;
             run_status = "failed";
             status = EXIT_FAIL;
         }
         n_clustered = cs.n;
     }
     double dt = now_s() - t0;
-    if (s.failed) {
+    if (s->failed) {
         /* the open batch was lost with the failed statement: the run
          * keeps what was committed */
-        err = chaff_store_run_end(s.st, s.run, run_status, s.committed_read, s.committed_scored, s.committed_bad,
+        err = chaff_store_run_end(s->st, s->run, run_status, s->committed_read, s->committed_scored, s->committed_bad,
                                   &diag);
     } else {
-        err = chaff_store_run_end(s.st, s.run, run_status, counts.read, s.scored, counts.bad, &diag);
+        err = chaff_store_run_end(s->st, s->run, run_status, counts.read, s->scored, counts.bad, &diag);
         if (err) {
             /* the last batch could not be committed: record the failure
              * with what earlier commits hold */
             cli_error("%s", diag.msg);
             run_status = "failed";
-            s.failed = 1;
-            err = chaff_store_run_end(s.st, s.run, run_status, s.committed_read, s.committed_scored,
-                                      s.committed_bad, &diag);
+            s->failed = 1;
+            err = chaff_store_run_end(s->st, s->run, run_status, s->committed_read, s->committed_scored,
+                                      s->committed_bad, &diag);
         }
     }
     if (err) {
-        cli_error("%s (run %lld may still say 'running')", diag.msg, (long long)s.run);
+        cli_error("%s (run %lld may still say 'running')", diag.msg, (long long)s->run);
         run_status = "failed";
         status = EXIT_FAIL;
-    } else if (s.failed) {
+    } else if (s->failed) {
         status = EXIT_FAIL;
     }
-    if (s.failed)
-        s.scored = s.committed_scored;
+    if (s->failed)
+        s->scored = s->committed_scored;
     if (!quiet) {
         fprintf(stderr,
                 "chaff: run %lld %s: read %ld, scored %ld (human %ld, low-effort %ld, machine %ld; "
                 "pass %ld, review %ld, hold %ld), skipped %ld bad, %ld already scored in this run, "
                 "%ld in near-duplicate clusters, %.2f s (%.0f comments/s) -> %s\n",
-                (long long)s.run, run_status, counts.read, s.scored, s.per_label[0], s.per_label[1],
-                s.per_label[2], s.per_action[0], s.per_action[1], s.per_action[2], counts.bad, s.dups, n_clustered,
+                (long long)s->run, run_status, counts.read, s->scored, s->per_label[0], s->per_label[1],
+                s->per_label[2], s->per_action[0], s->per_action[1], s->per_action[2], counts.bad, s->dups, n_clustered,
                 dt, dt > 0 ? (double)counts.read / dt : 0.0, db);
     }
-    chaff_scorer_free(s.sc);
-    chaff_clusterer_free(s.clusters);
-    chaff_store_close(s.st);
+done:
+    for (int t = 0; s->sc && t < s->threads; t++)
+        chaff_scorer_free(s->sc[t]);
+    free(s->sc);
+    free_items(s);
+    chaff_clusterer_free(s->clusters);
+    chaff_store_close(s->st);
+    free(s);
     chaff_model_free(model);
     cli_input_free(&in);
     return status;
