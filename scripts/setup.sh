@@ -10,7 +10,7 @@ case $chaff_build in /*) ;; *) chaff_build=$chaff_root/$chaff_build ;; esac
 
 chaff_packages="build-essential cmake pkg-config libsvm-dev libutf8proc-dev libsqlite3-dev
   libcmocka-dev libjansson-dev libcsv-dev zlib1g-dev nettle-dev sqlite3 python3
-  parallel groff-base"
+  parallel groff-base time"
 
 chaff_install_packages() {
     local missing=() p
