@@ -544,7 +544,7 @@ chaff_err chaff_store_queue(chaff_store *st, long limit, int (*fn)(const struct 
 }
 
 chaff_err chaff_store_review(chaff_store *st, int64_t comment_id, int label, const char *reviewer, const char *note,
-                             struct chaff_diag *diag)
+                             int64_t *review_id, struct chaff_diag *diag)
 {
     if (label < 0 || label >= CHAFF_NLABELS)
         return chaff_diagf(diag, CHAFF_EINVAL, "unknown label (expected human, low-effort or machine)");
@@ -586,6 +586,22 @@ chaff_err chaff_store_review(chaff_store *st, int64_t comment_id, int label, con
     sqlite3_finalize(q);
     if (rc != SQLITE_OK)
         return db_err(st, rc, diag, "cannot store a review");
+    if (review_id)
+        *review_id = sqlite3_last_insert_rowid(st->db);
+    return CHAFF_OK;
+}
+
+chaff_err chaff_store_unreview(chaff_store *st, int64_t review_id, struct chaff_diag *diag)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "DELETE FROM reviews WHERE id = ?1", -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, review_id);
+        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot undo a review");
     return CHAFF_OK;
 }
 

@@ -79,7 +79,10 @@ chaff_err chaff_store_queue(chaff_store *st, long limit, int (*fn)(const struct 
 /* Records a reviewer's label for a comment (committed at once).
  * CHAFF_EINVAL when there is no such comment. */
 chaff_err chaff_store_review(chaff_store *st, int64_t comment_id, int label, const char *reviewer, const char *note,
-                             struct chaff_diag *diag);
+                             int64_t *review_id, struct chaff_diag *diag);
+
+/* Removes review review_id (an undo), committed at once. */
+chaff_err chaff_store_unreview(chaff_store *st, int64_t review_id, struct chaff_diag *diag);
 
 /* A reviewed comment with its latest review. */
 struct chaff_reviewed {

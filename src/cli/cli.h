@@ -72,6 +72,10 @@ int cmd_review(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 
+struct chaff_store;
+/* chaff review's interactive screen over the store's review queue. */
+int cli_review_screen(struct chaff_store *st, const char *reviewer);
+
 #endif
 
 /* ---- iterating over the records of every input ---- */

@@ -67,12 +67,15 @@ static int print_item(const struct chaff_queue_item *it, void *ud)
 }
 
 static const char review_help[] =
-    "usage: chaff review [--db PATH] --list [--limit N] [--json]\n"
+    "usage: chaff review [--db PATH] [--reviewer NAME]\n"
+    "       chaff review [--db PATH] --list [--limit N] [--json]\n"
     "       chaff review [--db PATH] --set ID=LABEL [--note TEXT] [--reviewer NAME]\n"
-    "--list prints the review queue: flagged comments of the latest run with no\n"
-    "review yet, most confident and largest near-duplicate clusters first. --set\n"
-    "records a reviewer's label (human, low-effort or machine) for comment ID\n"
-    "(the number --list shows). The interactive one-key screen is not built yet.\n";
+    "Without --list or --set, an interactive screen shows the review queue one\n"
+    "comment at a time and takes one key: h human, l low-effort, m machine, s skip,\n"
+    "u undo, q quit; each answer is written at once. --list prints the queue:\n"
+    "flagged comments of the latest run with no review yet, most confident and\n"
+    "largest near-duplicate clusters first. --set records a reviewer's label\n"
+    "(human, low-effort or machine) for comment ID (the number --list shows).\n";
 
 int cmd_review(int argc, char **argv)
 {
@@ -105,10 +108,22 @@ int cmd_review(int argc, char **argv)
         default: fputs(review_help, stderr); return EXIT_FAIL;
         }
     }
-    if (list == !!set) {
-        cli_error("review: give --list or --set ID=LABEL (the interactive screen is not built yet)");
+    if (list && set) {
+        cli_error("review: give --list or --set ID=LABEL, not both");
         fputs(review_help, stderr);
         return EXIT_FAIL;
+    }
+    if (!list && !set) {
+        if (!isatty(0) || !isatty(1)) {
+            cli_error("review: the interactive screen needs a terminal; use --list or --set ID=LABEL");
+            return EXIT_FAIL;
+        }
+        chaff_store *st = open_existing(db);
+        if (!st)
+            return EXIT_FAIL;
+        int rc = cli_review_screen(st, reviewer ? reviewer : getenv("USER"));
+        chaff_store_close(st);
+        return rc;
     }
     long long id = 0;
     int label = -1;
@@ -142,7 +157,7 @@ int cmd_review(int argc, char **argv)
                 fprintf(stderr, "chaff: %ld comments waiting for review\n", ls.n);
         }
     } else {
-        err = chaff_store_review(st, id, label, reviewer ? reviewer : getenv("USER"), note, &diag);
+        err = chaff_store_review(st, id, label, reviewer ? reviewer : getenv("USER"), note, NULL, &diag);
         if (!err)
             fprintf(stderr, "chaff: comment %lld reviewed as %s\n", id, chaff_label_name(label));
     }
