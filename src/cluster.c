@@ -28,6 +28,8 @@ struct chaff_clusterer {
     size_t n, cap;
     struct bucket *buckets;
     size_t nbuckets, used;
+    int64_t *seen;   /* ids added, open addressing, 0 = empty */
+    size_t nseen, seen_cap;
 };
 
 chaff_err chaff_clusterer_new(chaff_clusterer **out)
@@ -43,6 +45,7 @@ void chaff_clusterer_free(chaff_clusterer *cl)
     free(cl->items);
     free(cl->parent);
     free(cl->buckets);
+    free(cl->seen);
     free(cl);
 }
 
@@ -145,9 +148,47 @@ static chaff_err grow_buckets(chaff_clusterer *cl)
     return CHAFF_OK;
 }
 
+/* Adds id to the set of ids seen; 0 if it was there already. */
+static int see(chaff_clusterer *cl, int64_t id, chaff_err *err)
+{
+    *err = CHAFF_OK;
+    if ((cl->nseen + 1) * 2 > cl->seen_cap) {
+        size_t cap = cl->seen_cap ? cl->seen_cap * 2 : 1024;
+        int64_t *t = calloc(cap, sizeof *t);
+        if (!t) {
+            *err = CHAFF_ENOMEM;
+            return 0;
+        }
+        for (size_t i = 0; i < cl->seen_cap; i++) {
+            if (!cl->seen[i])
+                continue;
+            size_t j = (size_t)mix((uint64_t)cl->seen[i]) & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = cl->seen[i];
+        }
+        free(cl->seen);
+        cl->seen = t;
+        cl->seen_cap = cap;
+    }
+    uint64_t key = (uint64_t)id ^ 0x8000000000000000ULL; /* never 0 for ids >= 0 */
+    size_t j = (size_t)mix(key) & (cl->seen_cap - 1);
+    while (cl->seen[j]) {
+        if ((uint64_t)cl->seen[j] == key)
+            return 0;
+        j = (j + 1) & (cl->seen_cap - 1);
+    }
+    cl->seen[j] = (int64_t)key;
+    cl->nseen++;
+    return 1;
+}
+
 chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm, size_t len, const char *author)
 {
     uint32_t sig[CHAFF_CLUSTER_HASHES];
+    chaff_err err;
+    if (!see(cl, id, &err))
+        return err; /* each comment once, however often it is added */
     if (!chaff_minhash(norm, len, sig))
         return CHAFF_OK;
     if (cl->n == cl->cap) {
@@ -165,7 +206,7 @@ chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm,
         cl->cap = cap;
     }
     if ((cl->used + BANDS) * 2 >= cl->nbuckets) {
-        chaff_err err = grow_buckets(cl);
+        err = grow_buckets(cl);
         if (err)
             return err;
     }

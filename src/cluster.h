@@ -31,7 +31,8 @@ void chaff_clusterer_free(chaff_clusterer *cl);
 int chaff_minhash(const char *norm, size_t len, uint32_t sig[CHAFF_CLUSTER_HASHES]);
 
 /* Adds a comment (id: the caller's, e.g. the database row) with its
- * normalised text and author (NULL: unknown). Short comments are ignored. */
+ * normalised text and author (NULL: unknown). Short comments are ignored,
+ * and so is an id added before. */
 chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm, size_t len, const char *author);
 
 /* One member of a cluster of at least two comments. */

@@ -696,3 +696,68 @@ chaff_err chaff_store_stats(chaff_store *st, int (*fn)(const struct chaff_run_st
         return db_err(st, rc, diag, "cannot read runs");
     return CHAFF_OK;
 }
+
+chaff_err chaff_store_run_resume(chaff_store *st, const char *model, const char *inputs_json, int64_t *run_id,
+                                 long *already, struct chaff_diag *diag)
+{
+    *run_id = 0;
+    *already = 0;
+    /* the latest attempt at these inputs with this model, if unfinished. A
+     * run another chaff still writes cannot be taken over: that chaff holds
+     * the write lock, so BEGIN IMMEDIATE below waits, then fails busy. */
+    int rc = sqlite3_get_autocommit(st->db) ? exec(st, "BEGIN IMMEDIATE") : SQLITE_OK;
+    sqlite3_stmt *q = NULL;
+    int64_t id = 0;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id, status FROM runs WHERE model = ?1 AND inputs = ?2 ORDER BY id DESC LIMIT 1",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, model, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, inputs_json, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW) {
+            const char *status = (const char *)sqlite3_column_text(q, 1);
+            if (status && strcmp(status, "done") != 0)
+                id = sqlite3_column_int64(q, 0);
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc == SQLITE_OK && id) {
+        rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM scores WHERE run_id = ?1", -1, &q, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(q, 1, id);
+            rc = sqlite3_step(q) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(st->db);
+            *already = (long)sqlite3_column_int64(q, 0);
+        }
+        sqlite3_finalize(q);
+        q = NULL;
+        if (rc == SQLITE_OK)
+            rc = sqlite3_prepare_v2(st->db, "UPDATE runs SET status = 'running', finished_at = NULL WHERE id = ?1", -1,
+                                    &q, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(q, 1, id);
+            rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
+        }
+        sqlite3_finalize(q);
+    }
+    if (rc == SQLITE_OK)
+        rc = exec(st, "COMMIT");
+    if (rc != SQLITE_OK) {
+        chaff_err err = db_err(st, rc, diag, "cannot look for an unfinished run");
+        if (!sqlite3_get_autocommit(st->db))
+            exec(st, "ROLLBACK");
+        return err;
+    }
+    if (!id)
+        return CHAFF_OK;
+    rc = exec(st, "BEGIN IMMEDIATE");
+    if (rc != SQLITE_OK)
+        return db_err(st, rc, diag, "cannot begin a transaction");
+    *run_id = id;
+    return CHAFF_OK;
+}

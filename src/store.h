@@ -28,6 +28,14 @@ void chaff_store_close(chaff_store *st);
 chaff_err chaff_store_run_begin(chaff_store *st, const char *model, const char *inputs_json, int64_t *run_id,
                                 struct chaff_diag *diag);
 
+/* Takes up the latest run of these inputs with this model when it did not
+ * finish (killed, interrupted or failed): sets *run_id (0 when there is
+ * none to resume, and then no transaction is open) and *already, the
+ * comments it has scored, and marks it running again. Comments it scored
+ * come back from chaff_store_add as duplicates and are not scored twice. */
+chaff_err chaff_store_run_resume(chaff_store *st, const char *model, const char *inputs_json, int64_t *run_id,
+                                 long *already, struct chaff_diag *diag);
+
 /* Stores one record and its verdict in the open transaction. A comment
  * already in the database (same source and id, or with no id the same
  * text hash in the same source) is reused; *duplicate is set when this run

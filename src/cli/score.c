@@ -65,7 +65,36 @@ struct score_state {
     chaff_clusterer *clusters;
     struct item items[SCORE_BATCH];
     int n;
+    int progress;            /* stderr is a terminal and not --quiet */
+    double t0, last_shown;
+    off_t total_bytes;       /* of the input files, for the ETA (0: unknown) */
+    off_t bytes_done;        /* text bytes scored so far, an estimate */
 };
+
+static double now_s(void);
+
+/* One line on a terminal: records, rate, ETA, labels so far. */
+static void show_progress(struct score_state *s, int final)
+{
+    double t = now_s();
+    if (!final && t - s->last_shown < 0.25)
+        return;
+    s->last_shown = t;
+    double dt = t - s->t0;
+    long done = s->counts->read;
+    double rate = dt > 0 ? (double)done / dt : 0;
+    char eta[32] = "";
+    if (s->total_bytes > 0 && s->bytes_done > 0 && dt > 0) {
+        double left = (double)(s->total_bytes - s->bytes_done) / ((double)s->bytes_done / dt);
+        if (left > 0)
+            snprintf(eta, sizeof eta, ", ETA %.0f s", left);
+    }
+    fprintf(stderr, "\r\033[K%ld comments, %.0f/s%s: human %ld, low-effort %ld, machine %ld", done, rate, eta,
+            s->per_label[0], s->per_label[1], s->per_label[2]);
+    if (final)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
 
 static chaff_err copy_field(struct chaff_buf *b, const char *s, size_t len, const char **out)
 {
@@ -149,14 +178,17 @@ static int flush_batch(struct score_state *s)
             s->scored++;
             s->per_label[it->v.label]++;
             s->per_action[it->v.action]++;
-            err = chaff_clusterer_add(s->clusters, chaff_store_last_comment(s->st), it->norm.data ? it->norm.data : "",
-                                      it->norm.len, rec->author);
-            if (err) {
-                cli_error("%s:%lu: cannot track near duplicates: %s", rec->source, rec->line, chaff_strerror(err));
-                s->failed = 1;
-                return 1;
-            }
         }
+        /* a comment scored before a resume still belongs to the run's
+         * clusters; the clusterer takes each comment once */
+        err = chaff_clusterer_add(s->clusters, chaff_store_last_comment(s->st), it->norm.data ? it->norm.data : "",
+                                  it->norm.len, rec->author);
+        if (err) {
+            cli_error("%s:%lu: cannot track near duplicates: %s", rec->source, rec->line, chaff_strerror(err));
+            s->failed = 1;
+            return 1;
+        }
+        s->bytes_done += (off_t)rec->text_len + 40; /* plus the record's framing, roughly */
         if (++s->since >= s->batch) {
             s->since = 0;
             err = chaff_store_checkpoint(s->st, s->run, it->read_no, s->scored, it->bad_no, &diag);
@@ -170,6 +202,8 @@ static int flush_batch(struct score_state *s)
             s->committed_bad = it->bad_no;
         }
     }
+    if (s->progress)
+        show_progress(s, 0);
     return 0;
 }
 
@@ -377,7 +411,20 @@ int cmd_score(int argc, char **argv)
         json_array_append_new(inputs, json_string(in.paths[i]));
     char *inputs_json = json_dumps(inputs, JSON_COMPACT);
     json_decref(inputs);
-    err = chaff_store_run_begin(s->st, chaff_model_describe(model), inputs_json ? inputs_json : "[]", &s->run, &diag);
+    /* the same command after a crash or an interrupt takes its run up again */
+    long already = 0;
+    err = chaff_store_run_resume(s->st, chaff_model_describe(model), inputs_json ? inputs_json : "[]", &s->run,
+                                 &already, &diag);
+    if (!err && s->run) {
+        s->scored = already;
+        s->committed_scored = already;
+        if (!quiet)
+            fprintf(stderr, "chaff: taking up unfinished run %lld (%ld comments already scored)\n",
+                    (long long)s->run, already);
+    } else if (!err) {
+        err = chaff_store_run_begin(s->st, chaff_model_describe(model), inputs_json ? inputs_json : "[]", &s->run,
+                                    &diag);
+    }
     free(inputs_json);
     if (err) {
         cli_error("%s", diag.msg[0] ? diag.msg : chaff_strerror(err));
@@ -386,11 +433,21 @@ int cmd_score(int argc, char **argv)
     }
     cli_catch_signals();
     double t0 = now_s();
+    s->t0 = t0;
+    s->progress = !quiet && isatty(2);
+    for (size_t i = 0; i < in.npaths; i++) {
+        struct stat sb;
+        if (strcmp(in.paths[i], "-") != 0 && stat(in.paths[i], &sb) == 0 && S_ISREG(sb.st_mode) &&
+            !strstr(in.paths[i], ".gz"))
+            s->total_bytes += sb.st_size;
+    }
     cli_for_each(&in, on_record, NULL, s, &counts);
     /* the records read before the end, or before a signal: score and
      * commit them too */
     if (!s->failed)
         flush_batch(s);
+    if (s->progress)
+        show_progress(s, 1);
     const char *run_status = "done";
     if (cli_signal) {
         run_status = "interrupted";
@@ -400,7 +457,7 @@ int cmd_score(int argc, char **argv)
         status = EXIT_FAIL;
     }
     long n_clustered = 0;
-    if (!s->failed) {
+    if (!s->failed && !cli_signal) { /* clusters describe a finished run */
         struct cluster_state cs = {s, 0, ""};
         if (chaff_clusterer_each(s->clusters, store_cluster, &cs) != 0) {
             cli_error("%s", cs.msg[0] ? cs.msg : "cannot store near-duplicate clusters");
