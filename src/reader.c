@@ -405,22 +405,35 @@ static const char *json_type_name(const json_t *v)
     return "?";
 }
 
+/* The next non-blank line as a record's start, for the line-per-record
+ * formats (JSONL, TSV, text). *got is 0 at the end of input; a line over
+ * max_bytes is reported as CHAFF_ETOOBIG. */
+static chaff_err next_record_line(chaff_reader *r, int *got, struct chaff_diag *diag)
+{
+    for (;;) {
+        chaff_err err = read_line(r, got, diag);
+        if (err || !*got)
+            return err;
+        if (is_blank(r->line.data, r->line.len))
+            continue;
+        begin_record(r, r->lineno);
+        if (r->line_bytes > r->max_bytes)
+            return too_big(r, r->lineno, r->line_bytes, diag);
+        return CHAFF_OK;
+    }
+}
+
 static chaff_err next_jsonl(chaff_reader *r, const struct chaff_record **rec, struct chaff_diag *diag)
 {
     for (;;) {
         int got;
-        chaff_err err = read_line(r, &got, diag);
+        chaff_err err = next_record_line(r, &got, diag);
         if (err)
             return err;
         if (!got) {
             *rec = NULL;
             return CHAFF_OK;
         }
-        if (is_blank(r->line.data, r->line.len))
-            continue;
-        begin_record(r, r->lineno);
-        if (r->line_bytes > r->max_bytes)
-            return too_big(r, r->lineno, r->line_bytes, diag);
         /* jansson wants valid UTF-8: repair first */
         r->tmp.len = 0;
         err = chaff_utf8_sanitize(r->line.data, r->line.len, &r->tmp, &r->rec.n_replaced);
@@ -604,18 +617,13 @@ static chaff_err next_tsv(chaff_reader *r, const struct chaff_record **rec, stru
     size_t len[MAX_TSV_FIELDS];
     for (;;) {
         int got;
-        chaff_err err = read_line(r, &got, diag);
+        chaff_err err = next_record_line(r, &got, diag);
         if (err)
             return err;
         if (!got) {
             *rec = NULL;
             return CHAFF_OK;
         }
-        if (is_blank(r->line.data, r->line.len))
-            continue;
-        begin_record(r, r->lineno);
-        if (r->line_bytes > r->max_bytes)
-            return too_big(r, r->lineno, r->line_bytes, diag);
         size_t n = split_tabs(r->line.data, r->line.len, f, len);
         if (!r->header_done) {
             r->header_done = 1;
@@ -659,18 +667,13 @@ static chaff_err next_text(chaff_reader *r, const struct chaff_record **rec, str
 {
     for (;;) {
         int got;
-        chaff_err err = read_line(r, &got, diag);
+        chaff_err err = next_record_line(r, &got, diag);
         if (err)
             return err;
         if (!got) {
             *rec = NULL;
             return CHAFF_OK;
         }
-        if (is_blank(r->line.data, r->line.len))
-            continue;
-        begin_record(r, r->lineno);
-        if (r->line_bytes > r->max_bytes)
-            return too_big(r, r->lineno, r->line_bytes, diag);
         err = set_field(r, &r->text, r->line.data, r->line.len);
         if (err)
             return err;
