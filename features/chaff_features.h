@@ -89,8 +89,7 @@ void chaff_fctx_free(chaff_fctx *ctx);
 /* Extracts every feature of text[0..len) (any bytes) into
  * out[CHAFF_NFEATURES]. Values are finite. No allocation once the context's
  * buffers have grown to the largest comment seen. */
-chaff_err chaff_extract(const chaff_extractor *ex, chaff_fctx *ctx, const char *text, size_t len,
-                        double *out);
+chaff_err chaff_extract(const chaff_extractor *ex, chaff_fctx *ctx, const char *text, size_t len, double *out);
 
 /* After chaff_extract: how many matches lexicon lex had, and the first
  * matched entry as written in the lexicon (NULL when none). For reasons. */

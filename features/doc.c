@@ -38,14 +38,14 @@ int chaff_cp_is_space(int32_t c)
 
 int chaff_cp_is_unspaced(int32_t c)
 {
-    return (c >= 0x0E00 && c <= 0x0EFF)     /* Thai, Lao */
-        || (c >= 0x1000 && c <= 0x109F)     /* Myanmar */
-        || (c >= 0x1780 && c <= 0x17FF)     /* Khmer */
-        || (c >= 0x3040 && c <= 0x30FF)     /* Hiragana, Katakana */
-        || (c >= 0x3400 && c <= 0x4DBF)     /* CJK ext A */
-        || (c >= 0x4E00 && c <= 0x9FFF)     /* CJK unified */
-        || (c >= 0xF900 && c <= 0xFAFF)     /* CJK compatibility */
-        || (c >= 0x20000 && c <= 0x3134F);  /* CJK ext B.. */
+    return (c >= 0x0E00 && c <= 0x0EFF)       /* Thai, Lao */
+           || (c >= 0x1000 && c <= 0x109F)    /* Myanmar */
+           || (c >= 0x1780 && c <= 0x17FF)    /* Khmer */
+           || (c >= 0x3040 && c <= 0x30FF)    /* Hiragana, Katakana */
+           || (c >= 0x3400 && c <= 0x4DBF)    /* CJK ext A */
+           || (c >= 0x4E00 && c <= 0x9FFF)    /* CJK unified */
+           || (c >= 0xF900 && c <= 0xFAFF)    /* CJK compatibility */
+           || (c >= 0x20000 && c <= 0x3134F); /* CJK ext B.. */
 }
 
 static int is_word_cp(int32_t c)
@@ -73,11 +73,10 @@ static int is_ascii_alnum(int32_t c)
 }
 
 /* Top-level domains that make "name.tld" a link rather than a typo. */
-static const char *const tlds[] = {
-    "com", "net", "org", "io", "co", "ru", "de", "uk", "fr", "es", "br", "info", "biz",
-    "tv", "ly", "gl", "xyz", "app", "dev", "ca", "au", "pl", "nl", "ch",
-    "pt", "top", "site", "online", "shop", "club", "link", "live", "gov", "edu",
-    "ua", "jp", "cn", "mx", "ar", "tk", "ml", "cc", "ws", NULL};
+static const char *const tlds[] = {"com",  "net", "org", "io",  "co",   "ru",     "de",   "uk",   "fr",   "es",   "br",
+                                   "info", "biz", "tv",  "ly",  "gl",   "xyz",    "app",  "dev",  "ca",   "au",   "pl",
+                                   "nl",   "ch",  "pt",  "top", "site", "online", "shop", "club", "link", "live", "gov",
+                                   "edu",  "ua",  "jp",  "cn",  "mx",   "ar",     "tk",   "ml",   "cc",   "ws",   NULL};
 /* Left out on purpose: TLDs that are everyday words after a missing space
  * ("great.It", "agree.To"): it, me, in, be, at, us, to. */
 
@@ -135,9 +134,9 @@ static enum chunk_kind classify(const int32_t *c, size_t n)
         c++;
         n--;
     }
-    while (n && (c[n - 1] == '.' || c[n - 1] == ',' || c[n - 1] == ')' || c[n - 1] == ']' ||
-                 c[n - 1] == '>' || c[n - 1] == '!' || c[n - 1] == '?' || c[n - 1] == ';' ||
-                 c[n - 1] == ':' || c[n - 1] == '"' || c[n - 1] == '\''))
+    while (n && (c[n - 1] == '.' || c[n - 1] == ',' || c[n - 1] == ')' || c[n - 1] == ']' || c[n - 1] == '>' ||
+                 c[n - 1] == '!' || c[n - 1] == '?' || c[n - 1] == ';' || c[n - 1] == ':' || c[n - 1] == '"' ||
+                 c[n - 1] == '\''))
         n--;
     if (n < 2)
         return CHUNK_TEXT;
@@ -180,8 +179,8 @@ struct tok {
     struct chaff_docbuf *b;
     struct chaff_doc *d;
     size_t n_words;
-    size_t n_sent;       /* sentences closed so far (with words) */
-    uint32_t cur_words;  /* words in the open sentence */
+    size_t n_sent;      /* sentences closed so far (with words) */
+    uint32_t cur_words; /* words in the open sentence */
 };
 
 static chaff_err push_word(struct tok *t, size_t from, size_t to)
@@ -244,8 +243,8 @@ static chaff_err split_words(struct tok *t, const int32_t *c, size_t a, size_t z
         while (i < z) {
             if (is_word_cp(c[i]) && !chaff_cp_is_unspaced(c[i])) {
                 i++;
-            } else if ((c[i] == '\'' || c[i] == '.' || c[i] == ',') && i + 1 < z && i > s &&
-                       is_word_cp(c[i + 1]) && !chaff_cp_is_unspaced(c[i + 1]) &&
+            } else if ((c[i] == '\'' || c[i] == '.' || c[i] == ',') && i + 1 < z && i > s && is_word_cp(c[i + 1]) &&
+                       !chaff_cp_is_unspaced(c[i + 1]) &&
                        (c[i] == '\'' || (chaff_cp_is_digit(c[i - 1]) && chaff_cp_is_digit(c[i + 1])))) {
                 i++; /* don't, 3.5, 1,000 */
             } else {
@@ -290,7 +289,7 @@ static size_t entity(const char *s, size_t n, uint32_t *cp)
     static const struct {
         const char *name;
         uint32_t cp;
-    } named[] = {{"&amp;", '&'},  {"&lt;", '<'},   {"&gt;", '>'},     {"&quot;", '"'},
+    } named[] = {{"&amp;", '&'},   {"&lt;", '<'},    {"&gt;", '>'},       {"&quot;", '"'},
                  {"&apos;", '\''}, {"&nbsp;", 0xA0}, {"&hellip;", 0x2026}};
     for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
         size_t m = strlen(named[i].name);
@@ -307,7 +306,7 @@ static size_t entity(const char *s, size_t n, uint32_t *cp)
     size_t digits = 0;
     for (; i < n && digits < 7; i++, digits++) {
         char ch = s[i];
-        int dv = ch >= '0' && ch <= '9' ? ch - '0'
+        int dv = ch >= '0' && ch <= '9'          ? ch - '0'
                  : hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
                  : hex && ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
                                                  : -1;

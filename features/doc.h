@@ -10,28 +10,28 @@
 
 /* A word in the normalised text. */
 struct chaff_word {
-    uint32_t off;  /* byte offset in doc->norm */
-    uint32_t len;  /* bytes */
-    uint32_t ncp;  /* code points */
-    uint32_t sent; /* sentence number, 0-based */
+    uint32_t off;       /* byte offset in doc->norm */
+    uint32_t len;       /* bytes */
+    uint32_t ncp;       /* code points */
+    uint32_t sent;      /* sentence number, 0-based */
     uint32_t gap_comma; /* 1 if a comma stands between this word and the next */
-    uint64_t hash; /* chaff_fnv1a of the bytes */
+    uint64_t hash;      /* chaff_fnv1a of the bytes */
 };
 
 struct chaff_doc {
-    const char *raw;       /* valid UTF-8 (invalid bytes became U+FFFD) */
+    const char *raw; /* valid UTF-8 (invalid bytes became U+FFFD) */
     size_t raw_len;
-    const int32_t *cp;     /* raw code points */
+    const int32_t *cp; /* raw code points */
     size_t n_cp;
-    const char *norm;      /* NFKC casefolded, see normalize.h */
+    const char *norm; /* NFKC casefolded, see normalize.h */
     size_t norm_len;
     const struct chaff_word *words;
     size_t n_words;
     const uint32_t *sent_words; /* words in each sentence */
-    size_t n_sentences;    /* sentences with at least one word */
-    size_t n_lines;        /* lines holding something other than spaces */
+    size_t n_sentences;         /* sentences with at least one word */
+    size_t n_lines;             /* lines holding something other than spaces */
     size_t n_urls, n_emails, n_mentions, n_hashtags;
-    size_t n_replaced;     /* U+FFFD in the raw text */
+    size_t n_replaced; /* U+FFFD in the raw text */
 };
 
 /* Growable storage behind a doc; part of a chaff_fctx. */

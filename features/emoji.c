@@ -35,12 +35,11 @@ static int is_regional(int32_t c)
 static int bmp_emoji_default(int32_t c)
 {
     static const int32_t r[][2] = {
-        {0x231A, 0x231B}, {0x23E9, 0x23EC}, {0x23F0, 0x23F0}, {0x23F3, 0x23F3}, {0x25FD, 0x25FE},
-        {0x2614, 0x2615}, {0x2648, 0x2653}, {0x267F, 0x267F}, {0x2693, 0x2693}, {0x26A1, 0x26A1},
-        {0x26AA, 0x26AB}, {0x26BD, 0x26BE}, {0x26C4, 0x26C5}, {0x26CE, 0x26CE}, {0x26D4, 0x26D4},
-        {0x26EA, 0x26EA}, {0x26F2, 0x26F3}, {0x26F5, 0x26F5}, {0x26FA, 0x26FA}, {0x26FD, 0x26FD},
-        {0x2705, 0x2705}, {0x270A, 0x270B}, {0x2728, 0x2728}, {0x274C, 0x274C}, {0x274E, 0x274E},
-        {0x2753, 0x2755}, {0x2757, 0x2757}, {0x2795, 0x2797}, {0x27B0, 0x27B0}, {0x27BF, 0x27BF},
+        {0x231A, 0x231B}, {0x23E9, 0x23EC}, {0x23F0, 0x23F0}, {0x23F3, 0x23F3}, {0x25FD, 0x25FE}, {0x2614, 0x2615},
+        {0x2648, 0x2653}, {0x267F, 0x267F}, {0x2693, 0x2693}, {0x26A1, 0x26A1}, {0x26AA, 0x26AB}, {0x26BD, 0x26BE},
+        {0x26C4, 0x26C5}, {0x26CE, 0x26CE}, {0x26D4, 0x26D4}, {0x26EA, 0x26EA}, {0x26F2, 0x26F3}, {0x26F5, 0x26F5},
+        {0x26FA, 0x26FA}, {0x26FD, 0x26FD}, {0x2705, 0x2705}, {0x270A, 0x270B}, {0x2728, 0x2728}, {0x274C, 0x274C},
+        {0x274E, 0x274E}, {0x2753, 0x2755}, {0x2757, 0x2757}, {0x2795, 0x2797}, {0x27B0, 0x27B0}, {0x27BF, 0x27BF},
         {0x2B1B, 0x2B1C}, {0x2B50, 0x2B50}, {0x2B55, 0x2B55}};
     for (size_t i = 0; i < sizeof r / sizeof *r; i++) {
         if (c >= r[i][0] && c <= r[i][1])
@@ -78,10 +77,9 @@ static size_t keycap_len(const int32_t *c, size_t n, size_t i)
 
 /* ASCII emoticons, matched between spaces or the text's ends (a following
  * punctuation mark is allowed). */
-static const char *const emoticons[] = {
-    ":)", ":-)", ":(", ":-(", ":D", ":-D", ";)", ";-)", ":P", ":p", ":-P", ":-p", "xD", "XD",
-    "xd", "<3", ":/", ":-/", ":'(", "^^", "^_^", ":o", ":O", ":3", "=)", "=(", ":|", "-_-", "o_O",
-    "O_o", ":*", ";D", "8)", NULL};
+static const char *const emoticons[] = {":)", ":-)", ":(", ":-(", ":D",  ":-D", ";)",  ";-)", ":P",  ":p", ":-P", ":-p",
+                                        "xD", "XD",  "xd", "<3",  ":/",  ":-/", ":'(", "^^",  "^_^", ":o", ":O",  ":3",
+                                        "=)", "=(",  ":|", "-_-", "o_O", "O_o", ":*",  ";D",  "8)",  NULL};
 
 static size_t count_emoticons(const int32_t *c, size_t n)
 {
@@ -103,9 +101,8 @@ static size_t count_emoticons(const int32_t *c, size_t n)
             if (j < m)
                 continue;
             int32_t after = i + m < n ? c[i + m] : ' ';
-            if (chaff_cp_is_space(after) || after == '.' || after == ',' || after == '!' ||
-                after == '?' || (after == ')' && emoticons[k][m - 1] == ')') ||
-                (after == '(' && emoticons[k][m - 1] == '('))
+            if (chaff_cp_is_space(after) || after == '.' || after == ',' || after == '!' || after == '?' ||
+                (after == ')' && emoticons[k][m - 1] == ')') || (after == '(' && emoticons[k][m - 1] == '('))
                 best = m > best ? m : best;
         }
         if (best) {

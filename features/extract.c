@@ -37,8 +37,8 @@ void chaff_feature_set_hash(char out[17])
     uint64_t h = chaff_fnv1a("chaff-features", 14);
     for (int i = 0; i < CHAFF_NFEATURES; i++) {
         char line[128];
-        int n = snprintf(line, sizeof line, "%d:%s:%d:%d;", i, chaff_features[i].name,
-                         chaff_features[i].family, chaff_features[i].transform);
+        int n = snprintf(line, sizeof line, "%d:%s:%d:%d;", i, chaff_features[i].name, chaff_features[i].family,
+                         chaff_features[i].transform);
         h = chaff_fnv1a_more(h, line, (size_t)n);
     }
     /* the lexicons are part of the definitions: a changed word list makes
@@ -59,8 +59,8 @@ double chaff_feature_transform(int index, double value)
 
 /* Lexicon file names, in enum chaff_lex_id order. */
 static const char *const lex_names[CHAFF_NLEX] = {
-    "function_words", "first_person", "second_person", "llm_vocab", "hedges",
-    "promo", "praise", "template_openers", "template_turns", "list_conjunctions"};
+    "function_words", "first_person", "second_person",    "llm_vocab",      "hedges",
+    "promo",          "praise",       "template_openers", "template_turns", "list_conjunctions"};
 
 chaff_err chaff_extractor_new(chaff_extractor **out, struct chaff_diag *diag)
 {
@@ -183,8 +183,8 @@ typedef chaff_err (*family_fn)(const chaff_extractor *, chaff_fctx *, const stru
 
 /* Adding a family: write its file and list it here. */
 static const family_fn families[] = {
-    chaff_family_length, chaff_family_lexical, chaff_family_emoji,
-    chaff_family_repetition, chaff_family_script, chaff_family_learned,
+    chaff_family_length,     chaff_family_lexical, chaff_family_emoji,
+    chaff_family_repetition, chaff_family_script,  chaff_family_learned,
 };
 
 void chaff_extractor_set_ngrams(chaff_extractor *ex, struct chaff_ngrams *ng)
@@ -199,8 +199,7 @@ const uint32_t *chaff_fctx_ngrams(const chaff_fctx *ctx, int t, size_t *n)
     return ctx->nb_bucket[t];
 }
 
-chaff_err chaff_extract(const chaff_extractor *ex, chaff_fctx *ctx, const char *text, size_t len,
-                        double *out)
+chaff_err chaff_extract(const chaff_extractor *ex, chaff_fctx *ctx, const char *text, size_t len, double *out)
 {
     /* bounds every size below: NFKC expands a code point at most 18-fold,
      * so offsets stay within uint32_t and zlib's uInt */

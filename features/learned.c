@@ -87,8 +87,9 @@ chaff_err chaff_ngrams_load(const char *path, struct chaff_ngrams **out, struct 
         err = chaff_diagf(diag, CHAFF_EMODEL, "%s: not a chaff n-gram table (bad magic)", path);
     else if (fread(head, sizeof head, 1, f) != 1 || head[0] != CHAFF_NGRAM_BITS || head[1] != CHAFF_NGRAM_TABLES ||
              head[2] != CHAFF_NLABELS)
-        err = chaff_diagf(diag, CHAFF_EMODEL, "%s: table shape differs from this chaff's (%u bits, %u tables, %u classes)",
-                          path, CHAFF_NGRAM_BITS, CHAFF_NGRAM_TABLES, CHAFF_NLABELS);
+        err = chaff_diagf(diag, CHAFF_EMODEL,
+                          "%s: table shape differs from this chaff's (%u bits, %u tables, %u classes)", path,
+                          CHAFF_NGRAM_BITS, CHAFF_NGRAM_TABLES, CHAFF_NLABELS);
     else if (fread(ng->r, sizeof *ng->r, NB_VALUES, f) != NB_VALUES || fread(&sum, sizeof sum, 1, f) != 1)
         err = chaff_diagf(diag, CHAFF_EMODEL, "%s: truncated", path);
     else if (fgetc(f) != EOF)
@@ -171,7 +172,8 @@ chaff_err chaff_ngrams_fit(const struct chaff_ngram_row *rows, size_t n, int fol
     for (size_t i = 0; i < n; i++) {
         const struct chaff_ngram_row *row = &rows[i];
         for (int t = 0; t < CHAFF_NGRAM_TABLES; t++) {
-            uint32_t *c = cnt + (size_t)row->fold * per + ((size_t)t * CHAFF_NLABELS + (size_t)row->label) * CHAFF_NGRAM_BUCKETS;
+            uint32_t *c =
+                cnt + (size_t)row->fold * per + ((size_t)t * CHAFF_NLABELS + (size_t)row->label) * CHAFF_NGRAM_BUCKETS;
             for (uint32_t k = 0; k < row->n[t]; k++)
                 c[row->bucket[t][k]]++;
             tot[((size_t)row->fold * CHAFF_NGRAM_TABLES + (size_t)t) * CHAFF_NLABELS + (size_t)row->label] += row->n[t];
@@ -274,8 +276,10 @@ chaff_err chaff_family_learned(const chaff_extractor *ex, chaff_fctx *ctx, const
         if (have >= 3)
             err = push(ctx, 1, bucket_of((win[1] * 0x100000001b3ULL ^ win[2]) * 0x100000001b3ULL ^ win[3]));
         if (!err && have >= 4)
-            err = push(ctx, 1, bucket_of(((win[0] * 0x100000001b3ULL ^ win[1]) * 0x100000001b3ULL ^ win[2]) *
-                                             0x9E3779B97F4A7C15ULL ^ win[3]));
+            err = push(
+                ctx, 1,
+                bucket_of(((win[0] * 0x100000001b3ULL ^ win[1]) * 0x100000001b3ULL ^ win[2]) * 0x9E3779B97F4A7C15ULL ^
+                          win[3]));
     }
     if (err)
         return err;

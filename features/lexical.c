@@ -17,15 +17,13 @@ static int is_vowel(int32_t c)
 {
     if (c < 0x80)
         return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
-    static const int32_t v[] = {'a', 'e', 'i', 'o', 'u', 'y', 0xE0, 0xE1, 0xE2, 0xE3, 0xE4, 0xE5,
-                                0xE6, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0xEE, 0xEF, 0xF2, 0xF3,
-                                0xF4, 0xF5, 0xF6, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFF, 0x153,
-                                /* Cyrillic а е ё и о у ы э ю я, і ї є */
-                                0x430, 0x435, 0x451, 0x438, 0x43E, 0x443, 0x44B, 0x44D, 0x44E, 0x44F,
-                                0x456, 0x457, 0x454,
-                                /* Greek α ε η ι ο υ ω and accented */
-                                0x3B1, 0x3B5, 0x3B7, 0x3B9, 0x3BF, 0x3C5, 0x3C9, 0x3AC, 0x3AD, 0x3AE,
-                                0x3AF, 0x3CC, 0x3CD, 0x3CE};
+    static const int32_t v[] = {
+        'a', 'e', 'i', 'o', 'u', 'y', 0xE0, 0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xED,
+        0xEE, 0xEF, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF8, 0xF9, 0xFA, 0xFB, 0xFC, 0xFD, 0xFF, 0x153,
+        /* Cyrillic а е ё и о у ы э ю я, і ї є */
+        0x430, 0x435, 0x451, 0x438, 0x43E, 0x443, 0x44B, 0x44D, 0x44E, 0x44F, 0x456, 0x457, 0x454,
+        /* Greek α ε η ι ο υ ω and accented */
+        0x3B1, 0x3B5, 0x3B7, 0x3B9, 0x3BF, 0x3C5, 0x3C9, 0x3AC, 0x3AD, 0x3AE, 0x3AF, 0x3CC, 0x3CD, 0x3CE};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         if (v[i] == c)
             return 1;
@@ -52,8 +50,7 @@ static size_t syllables(const char *s, size_t len)
         else if (k == 3)
             c = ((b & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
         else
-            c = ((b & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) |
-                (s[i + 3] & 0x3F);
+            c = ((b & 0x07) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
         int v = is_vowel(c);
         if (v && !prev)
             n++;
@@ -70,8 +67,8 @@ static double clamp(double x, double lo, double hi)
 
 static int is_currency(int32_t c)
 {
-    return c == '$' || c == 0xA3 || c == 0xA5 || c == 0x20AC || c == 0x20BD || c == 0x20B9 ||
-           c == 0x20BF || c == 0x20B4;
+    return c == '$' || c == 0xA3 || c == 0xA5 || c == 0x20AC || c == 0x20BD || c == 0x20B9 || c == 0x20BF ||
+           c == 0x20B4;
 }
 
 /* Phone numbers: a '+' or digit, then digits and separators (space - . ( )),
@@ -87,8 +84,8 @@ static size_t count_phones(const int32_t *c, size_t n)
             continue;
         }
         size_t j = i, digits = 0, last_digit = i;
-        while (j < n && (is_ascii_digit(c[j]) || c[j] == '+' || c[j] == ' ' || c[j] == '-' ||
-                         c[j] == '.' || c[j] == '(' || c[j] == ')')) {
+        while (j < n && (is_ascii_digit(c[j]) || c[j] == '+' || c[j] == ' ' || c[j] == '-' || c[j] == '.' ||
+                         c[j] == '(' || c[j] == ')')) {
             if (is_ascii_digit(c[j])) {
                 digits++;
                 last_digit = j;
@@ -111,15 +108,15 @@ static size_t count_money(const struct chaff_doc *d)
     for (size_t i = 0; i < d->n_cp; i++) {
         if (!is_currency(d->cp[i]))
             continue;
-        int before = (i >= 1 && is_ascii_digit(d->cp[i - 1])) ||
-                     (i >= 2 && d->cp[i - 1] == ' ' && is_ascii_digit(d->cp[i - 2]));
+        int before =
+            (i >= 1 && is_ascii_digit(d->cp[i - 1])) || (i >= 2 && d->cp[i - 1] == ' ' && is_ascii_digit(d->cp[i - 2]));
         int after = (i + 1 < d->n_cp && is_ascii_digit(d->cp[i + 1])) ||
                     (i + 2 < d->n_cp && d->cp[i + 1] == ' ' && is_ascii_digit(d->cp[i + 2]));
         if (before || after)
             count++;
     }
     /* "500 dollars", "20 euros", "100 usd" */
-    static const char *const units[] = {"usd", "eur", "dollars", "dollar", "euros", "euro",
+    static const char *const units[] = {"usd",   "eur",    "dollars",  "dollar",  "euros", "euro",
                                         "bucks", "рублей", "долларов", "dólares", NULL};
     for (size_t i = 1; i < d->n_words; i++) {
         const struct chaff_word *p = &d->words[i - 1], *w = &d->words[i];
@@ -225,9 +222,13 @@ static void raw_scan(const struct chaff_doc *d, double *f)
             continue;
         }
         switch (x) {
-        case '!': case 0xFF01: excl++; break;
-        case '?': case 0xFF1F: quest++; break;
-        case ',': case 0xFF0C: case 0x3001: comma++; break;
+        case '!':
+        case 0xFF01: excl++; break;
+        case '?':
+        case 0xFF1F: quest++; break;
+        case ',':
+        case 0xFF0C:
+        case 0x3001: comma++; break;
         case ';': semi++; break;
         case ':':
             if (!(i + 2 < n && c[i + 1] == '/' && c[i + 2] == '/') &&
@@ -246,13 +247,16 @@ static void raw_scan(const struct chaff_doc *d, double *f)
             if (!(i > 0 && i + 1 < n && chaff_cp_is_letter(c[i - 1]) && chaff_cp_is_letter(c[i + 1])))
                 curly++;
             break;
-        case 0x2018: case 0x201C: case 0x201D: curly++; break;
+        case 0x2018:
+        case 0x201C:
+        case 0x201D: curly++; break;
         case '"': straight++; break;
         case '\'':
             if (!(i > 0 && i + 1 < n && chaff_cp_is_letter(c[i - 1]) && chaff_cp_is_letter(c[i + 1])))
                 straight++;
             break;
-        case '(': case ')': parens++; break;
+        case '(':
+        case ')': parens++; break;
         default: break;
         }
         /* a terminator starts a sentence when a space or the end follows
@@ -283,16 +287,15 @@ static void raw_scan(const struct chaff_doc *d, double *f)
     size_t e = n;
     while (e > 0) {
         int32_t x = c[e - 1];
-        if (chaff_cp_is_space(x) || chaff_cp_is_pictographic(x) || chaff_cp_is_skin_tone(x) ||
-            x == 0xFE0F || x == 0x200D || x == '"' || x == '\'' || x == ')' || x == 0x201D ||
-            x == 0x2019 || (x >= 0x1F1E6 && x <= 0x1F1FF))
+        if (chaff_cp_is_space(x) || chaff_cp_is_pictographic(x) || chaff_cp_is_skin_tone(x) || x == 0xFE0F ||
+            x == 0x200D || x == '"' || x == '\'' || x == ')' || x == 0x201D || x == 0x2019 ||
+            (x >= 0x1F1E6 && x <= 0x1F1FF))
             e--;
         else
             break;
     }
-    f[F_ENDS_TERMINAL] = e > 0 && (c[e - 1] == '.' || c[e - 1] == '!' || c[e - 1] == '?' ||
-                                   c[e - 1] == 0x2026 || c[e - 1] == 0x3002 || c[e - 1] == 0xFF01 ||
-                                   c[e - 1] == 0xFF1F);
+    f[F_ENDS_TERMINAL] = e > 0 && (c[e - 1] == '.' || c[e - 1] == '!' || c[e - 1] == '?' || c[e - 1] == 0x2026 ||
+                                   c[e - 1] == 0x3002 || c[e - 1] == 0xFF01 || c[e - 1] == 0xFF1F);
     f[F_PHONES] = (double)count_phones(c, n);
 }
 

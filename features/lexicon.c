@@ -8,21 +8,21 @@
 #include "util.h"
 
 struct entry {
-    uint64_t *h;        /* hash of each word */
-    uint32_t n;         /* words */
-    int prefix;         /* last word is a prefix */
-    char *prefix_text;  /* its bytes */
+    uint64_t *h;       /* hash of each word */
+    uint32_t n;        /* words */
+    int prefix;        /* last word is a prefix */
+    char *prefix_text; /* its bytes */
     uint32_t prefix_len;
-    char *display;      /* the entry as written */
-    int32_t next;       /* next entry with the same first word, or -1 */
+    char *display; /* the entry as written */
+    int32_t next;  /* next entry with the same first word, or -1 */
 };
 
 struct chaff_lexicon {
     struct entry *e;
     size_t n;
-    int32_t *slot;      /* open addressing on first-word hash: entry index or -1 */
+    int32_t *slot; /* open addressing on first-word hash: entry index or -1 */
     size_t nslot;
-    int32_t *pfirst;    /* one-word prefix entries */
+    int32_t *pfirst; /* one-word prefix entries */
     size_t n_pfirst;
 };
 
@@ -54,8 +54,7 @@ size_t chaff_lexicon_size(const struct chaff_lexicon *lx)
     return lx->n;
 }
 
-static chaff_err add_entry(struct chaff_lexicon *lx, struct chaff_docbuf *db, const char *line,
-                           size_t len, size_t *cap)
+static chaff_err add_entry(struct chaff_lexicon *lx, struct chaff_docbuf *db, const char *line, size_t len, size_t *cap)
 {
     int prefix = 0;
     if (len && line[len - 1] == '*') {

@@ -24,14 +24,13 @@ static int is_invisible(const int32_t *c, size_t n, size_t i)
 {
     int32_t x = c[i];
     if (x == 0x200D) /* ZWJ between pictographs is part of an emoji */
-        return !(i > 0 && i + 1 < n && (chaff_cp_is_pictographic(c[i - 1]) || c[i - 1] == 0xFE0F ||
-                                        chaff_cp_is_skin_tone(c[i - 1])) &&
+        return !(i > 0 && i + 1 < n &&
+                 (chaff_cp_is_pictographic(c[i - 1]) || c[i - 1] == 0xFE0F || chaff_cp_is_skin_tone(c[i - 1])) &&
                  chaff_cp_is_pictographic(c[i + 1]));
     if (x == 0xFEFF)
         return i > 0; /* a leading BOM is not hidden text */
-    return x == 0x200B || x == 0x200C || (x >= 0x2060 && x <= 0x2064) || x == 0xAD ||
-           x == 0x200E || x == 0x200F || (x >= 0x202A && x <= 0x202E) || (x >= 0x2066 && x <= 0x2069) ||
-           x == 0x61C || x == 0x180E;
+    return x == 0x200B || x == 0x200C || (x >= 0x2060 && x <= 0x2064) || x == 0xAD || x == 0x200E || x == 0x200F ||
+           (x >= 0x202A && x <= 0x202E) || (x >= 0x2066 && x <= 0x2069) || x == 0x61C || x == 0x180E;
 }
 
 static int is_fancy(int32_t x)
@@ -63,7 +62,8 @@ chaff_err chaff_family_script(const chaff_extractor *ex, chaff_fctx *ctx, const 
         }
         /* a word: letters, possibly joined by invisible characters */
         int seen_latin = 0, seen_other = 0;
-        while (i < n && (chaff_cp_is_letter(c[i]) || (is_invisible(c, n, i) && i + 1 < n && chaff_cp_is_letter(c[i + 1])))) {
+        while (i < n &&
+               (chaff_cp_is_letter(c[i]) || (is_invisible(c, n, i) && i + 1 < n && chaff_cp_is_letter(c[i + 1])))) {
             if (chaff_cp_is_letter(c[i])) {
                 enum script s = script_of(c[i]);
                 per[s]++;

@@ -30,19 +30,19 @@ extern "C" {
 /* Error codes. Append-only: a value is never renumbered or reused. */
 typedef enum chaff_err {
     CHAFF_OK = 0,
-    CHAFF_ENOMEM = 1,    /* out of memory */
-    CHAFF_EINVAL = 2,    /* invalid argument */
-    CHAFF_EIO = 3,       /* a file could not be opened, read or written */
-    CHAFF_EBADREC = 4,   /* one input record is malformed; the rest can go on */
-    CHAFF_ETOOBIG = 5,   /* a record or file is over its size limit */
-    CHAFF_EMODEL = 6,    /* a model folder is missing, corrupt or invalid */
-    CHAFF_EMISMATCH = 7, /* the model was built for another feature set */
-    CHAFF_EDB = 8,       /* database error */
-    CHAFF_EBUSY = 9,     /* database locked by another process too long */
-    CHAFF_EFULL = 10,    /* disk or database full */
-    CHAFF_EREADONLY = 11,/* database or its folder is read-only */
-    CHAFF_ESCHEMA = 12,  /* database written by a newer chaff */
-    CHAFF_ETRAIN = 13    /* training impossible (e.g. a class has no examples) */
+    CHAFF_ENOMEM = 1,     /* out of memory */
+    CHAFF_EINVAL = 2,     /* invalid argument */
+    CHAFF_EIO = 3,        /* a file could not be opened, read or written */
+    CHAFF_EBADREC = 4,    /* one input record is malformed; the rest can go on */
+    CHAFF_ETOOBIG = 5,    /* a record or file is over its size limit */
+    CHAFF_EMODEL = 6,     /* a model folder is missing, corrupt or invalid */
+    CHAFF_EMISMATCH = 7,  /* the model was built for another feature set */
+    CHAFF_EDB = 8,        /* database error */
+    CHAFF_EBUSY = 9,      /* database locked by another process too long */
+    CHAFF_EFULL = 10,     /* disk or database full */
+    CHAFF_EREADONLY = 11, /* database or its folder is read-only */
+    CHAFF_ESCHEMA = 12,   /* database written by a newer chaff */
+    CHAFF_ETRAIN = 13     /* training impossible (e.g. a class has no examples) */
 } chaff_err;
 
 /* Size of the one-line context buffer of struct chaff_diag. */
@@ -77,10 +77,10 @@ CHAFF_API const char *chaff_action_name(int action);
 
 /* One comment's verdict; caller-owned, filled by chaff_score(). */
 struct chaff_verdict {
-    int label;                  /* enum chaff_label: the most probable class */
-    double p[CHAFF_NLABELS];    /* probabilities, indexed by enum chaff_label */
-    int action;                 /* enum chaff_action, from the thresholds */
-    int n_reasons;              /* reasons filled, 0..CHAFF_MAX_REASONS */
+    int label;                                          /* enum chaff_label: the most probable class */
+    double p[CHAFF_NLABELS];                            /* probabilities, indexed by enum chaff_label */
+    int action;                                         /* enum chaff_action, from the thresholds */
+    int n_reasons;                                      /* reasons filled, 0..CHAFF_MAX_REASONS */
     char reasons[CHAFF_MAX_REASONS][CHAFF_REASON_SIZE]; /* plain words */
 };
 
@@ -119,8 +119,7 @@ CHAFF_API void chaff_scorer_free(chaff_scorer *scorer);
 
 /* Scores text[0..len) into *verdict. Any bytes are accepted; a text over
  * CHAFF_MAX_TEXT gives CHAFF_ETOOBIG. */
-CHAFF_API chaff_err chaff_score(chaff_scorer *scorer, const char *text, size_t len,
-                                struct chaff_verdict *verdict);
+CHAFF_API chaff_err chaff_score(chaff_scorer *scorer, const char *text, size_t len, struct chaff_verdict *verdict);
 
 /* The library's version, e.g. "0.1.0". Static. */
 CHAFF_API const char *chaff_version(void);

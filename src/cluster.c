@@ -17,7 +17,7 @@ struct item {
 };
 
 struct bucket {
-    uint64_t key;  /* hash of band number and band values, never 0 */
+    uint64_t key; /* hash of band number and band values, never 0 */
     uint32_t rep[REPS];
     uint32_t n;
 };
@@ -28,7 +28,7 @@ struct chaff_clusterer {
     size_t n, cap;
     struct bucket *buckets;
     size_t nbuckets, used;
-    int64_t *seen;   /* ids added, open addressing, 0 = empty */
+    int64_t *seen; /* ids added, open addressing, 0 = empty */
     size_t nseen, seen_cap;
 };
 

@@ -38,9 +38,9 @@ chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm,
 /* One member of a cluster of at least two comments. */
 struct chaff_cluster_member {
     int64_t id;
-    int64_t cluster;  /* the id of the cluster's first comment */
-    size_t size;      /* comments in the cluster */
-    size_t authors;   /* distinct known authors in it */
+    int64_t cluster; /* the id of the cluster's first comment */
+    size_t size;     /* comments in the cluster */
+    size_t authors;  /* distinct known authors in it */
 };
 
 /* Calls fn for every comment in a cluster of two or more, in the order

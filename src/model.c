@@ -70,6 +70,7 @@ chaff_err chaff_model_set_thresholds(chaff_model *m, double review_at, double ho
 static chaff_err slurp(const char *path, long max, char **out, size_t *len, struct chaff_diag *diag)
 {
     *out = NULL;
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return chaff_diagf(diag, CHAFF_EMODEL, "%s: cannot open: %s", path, strerror(errno));
@@ -80,8 +81,8 @@ static chaff_err slurp(const char *path, long max, char **out, size_t *len, stru
     }
     if (st.st_size > max) {
         fclose(f);
-        return chaff_diagf(diag, CHAFF_EMODEL, "%s: %lld bytes is over the limit of %ld", path,
-                           (long long)st.st_size, max);
+        return chaff_diagf(diag, CHAFF_EMODEL, "%s: %lld bytes is over the limit of %ld", path, (long long)st.st_size,
+                           max);
     }
     char *buf = malloc((size_t)st.st_size + 1);
     if (!buf) {
@@ -276,7 +277,8 @@ static chaff_err parse_model(char *buf, size_t len, const char *path, int n_feat
     line = next_line(&l);
     if (!(v = expect_key(line, "probA")) || !parse_numbers(v, c, p->probA, npairs)) {
         err = BAD("%s:%lu: expected \"probA\" with %d numbers (the model needs probability estimates: "
-                  "train with -b 1)", path, l.no, npairs);
+                  "train with -b 1)",
+                  path, l.no, npairs);
         goto out;
     }
     line = next_line(&l);
@@ -316,8 +318,8 @@ static chaff_err parse_model(char *buf, size_t len, const char *path, int n_feat
             q = nl ? nl + 1 : l.end;
         }
         if (avail < nsv) {
-            err = BAD("%s:%lu: file ends after %zu of %zu support vectors", path, l.no + (unsigned long)avail,
-                      avail, nsv);
+            err = BAD("%s:%lu: file ends after %zu of %zu support vectors", path, l.no + (unsigned long)avail, avail,
+                      nsv);
             goto out;
         }
         size_t node_cap = nsv * 8 + 1, nn = 0;
@@ -556,8 +558,8 @@ static chaff_err load_meta(const char *path, chaff_model *m, struct chaff_diag *
         err = chaff_diagf(diag, CHAFF_EMISMATCH,
                           "%s: the model was built for feature set %lld/%.20s, this chaff extracts "
                           "feature set %d/%s; retrain it with chaff train",
-                          path, (long long)json_integer_value(ver), json_string_value(h),
-                          CHAFF_FEATURE_SET_VERSION, hash);
+                          path, (long long)json_integer_value(ver), json_string_value(h), CHAFF_FEATURE_SET_VERSION,
+                          hash);
         goto out;
     }
     json_t *th = json_object_get(root, "thresholds");
@@ -659,7 +661,8 @@ chaff_err chaff_model_load(const char *dir, chaff_model **out, struct chaff_diag
             err = BAD("%s: cannot read: %s", path, strerror(errno));
         else if (strcmp(hex, json_string_value(want)) != 0)
             err = BAD("%s: differs from the one %s was written with (SHA-256): the folder mixes two trainings; "
-                      "retrain it", path, CHAFF_META_FILE);
+                      "retrain it",
+                      path, CHAFF_META_FILE);
     }
     if (err) {
         chaff_model_free(m);
@@ -668,8 +671,7 @@ chaff_err chaff_model_load(const char *dir, chaff_model **out, struct chaff_diag
     char hash[17];
     chaff_feature_set_hash(hash);
     snprintf(m->describe, sizeof m->describe, "%s (feature set %d/%s, %s kernel, %d SV)", dir,
-             CHAFF_FEATURE_SET_VERSION, hash, m->svm->param.kernel_type == RBF ? "rbf" : "linear",
-             m->svm->l);
+             CHAFF_FEATURE_SET_VERSION, hash, m->svm->param.kernel_type == RBF ? "rbf" : "linear", m->svm->l);
     *out = m;
     return CHAFF_OK;
 }
@@ -904,9 +906,8 @@ static inline double fast_exp(double z)
         k -= 1;
     double g = (t - k) * 0.6931471805599453;
     double e = 1.0 / 479001600;
-    static const double inv_fact[] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040,
-                                      1.0 / 720,      1.0 / 120,     1.0 / 24,     1.0 / 6,     1.0 / 2,
-                                      1.0,            1.0};
+    static const double inv_fact[] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720,
+                                      1.0 / 120,      1.0 / 24,      1.0 / 6,      1.0 / 2,     1.0,        1.0};
     for (int j = 0; j < 12; j++)
         e = e * g + inv_fact[j];
     union {
@@ -918,8 +919,7 @@ static inline double fast_exp(double z)
 }
 
 void chaff_model_predict_changed(const chaff_model *m, const double *scaled, const double *work, const int *idx,
-                                 const double *val, int n, double *tmp, double *kv, double p[CHAFF_NLABELS],
-                                 double *ev)
+                                 const double *val, int n, double *tmp, double *kv, double p[CHAFF_NLABELS], double *ev)
 {
     size_t l = (size_t)m->svm->l;
     int rbf = m->svm->param.kernel_type == RBF;

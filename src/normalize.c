@@ -22,8 +22,7 @@ chaff_err chaff_utf8_sanitize(const char *s, size_t len, struct chaff_buf *out, 
             continue;
         }
         utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
         if (k > 0) {
             i += (size_t)k;
             continue;
@@ -61,8 +60,7 @@ chaff_err chaff_utf8_decode(const char *s, size_t len, int32_t **cps, size_t *ca
             continue;
         }
         utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(len - i), &cp);
+        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &cp);
         if (k > 0) {
             (*cps)[m++] = cp;
             i += (size_t)k;
@@ -75,12 +73,11 @@ chaff_err chaff_utf8_decode(const char *s, size_t len, int32_t **cps, size_t *ca
     return CHAFF_OK;
 }
 
-#define NORM_OPTIONS                                                                \
-    (UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |    \
-     UTF8PROC_IGNORE | UTF8PROC_LUMP | UTF8PROC_NLF2LF | UTF8PROC_STRIPCC)
+#define NORM_OPTIONS                                                                                                   \
+    (UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_LUMP |      \
+     UTF8PROC_NLF2LF | UTF8PROC_STRIPCC)
 
-chaff_err chaff_normalize(struct chaff_norm *n, const char *s, size_t len,
-                          const char **out, size_t *out_len)
+chaff_err chaff_normalize(struct chaff_norm *n, const char *s, size_t len, const char **out, size_t *out_len)
 {
     n->out.len = 0;
     if (len == 0) {
@@ -93,10 +90,9 @@ chaff_err chaff_normalize(struct chaff_norm *n, const char *s, size_t len,
         return CHAFF_OK;
     }
     for (;;) {
-        utf8proc_ssize_t got = utf8proc_decompose_custom(
-            (const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, n->buf,
-            (utf8proc_ssize_t)n->cap, (utf8proc_option_t)NORM_OPTIONS,
-            NULL, NULL);
+        utf8proc_ssize_t got =
+            utf8proc_decompose_custom((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, n->buf,
+                                      (utf8proc_ssize_t)n->cap, (utf8proc_option_t)NORM_OPTIONS, NULL, NULL);
         if (got < 0)
             return CHAFF_EINVAL;
         if ((size_t)got <= n->cap) {

@@ -28,8 +28,7 @@ struct chaff_norm {
  * points (ZWJ, VS16) and control characters other than line breaks, and
  * mapping look-alike punctuation to ASCII. The result is owned by n and
  * valid until its next use. */
-chaff_err chaff_normalize(struct chaff_norm *n, const char *s, size_t len,
-                          const char **out, size_t *out_len);
+chaff_err chaff_normalize(struct chaff_norm *n, const char *s, size_t len, const char **out, size_t *out_len);
 
 void chaff_norm_free(struct chaff_norm *n);
 

@@ -56,7 +56,7 @@ struct columns {
 
 struct chaff_reader {
     int fd;
-    int gz_mode;       /* input starts with the gzip magic bytes */
+    int gz_mode; /* input starts with the gzip magic bytes */
     z_stream z;
     int z_ready, z_member_done;
     unsigned char *zin; /* raw (compressed) bytes */
@@ -68,19 +68,19 @@ struct chaff_reader {
     char *id_field;
     size_t max_bytes;
     int lenient_labels; /* an unknown label is no error (label -1) */
-    int dead; /* a fatal error ended this input */
+    int dead;           /* a fatal error ended this input */
 
     /* line reader */
     char *in;
     size_t in_len, in_pos;
     int in_eof;
-    int skip_lf;     /* the last line ended in CR: drop a following LF */
-    int first_line;  /* strip a BOM from the first line */
+    int skip_lf;    /* the last line ended in CR: drop a following LF */
+    int first_line; /* strip a BOM from the first line */
     struct chaff_buf line;
     struct chaff_buf skel; /* CSV: quotes and commas of the part not kept */
-    size_t line_bytes; /* true length of the line, even when not kept */
+    size_t line_bytes;     /* true length of the line, even when not kept */
     unsigned long lineno;
-    int have_peek;   /* line holds a line read ahead for sniffing */
+    int have_peek; /* line holds a line read ahead for sniffing */
 
     /* record */
     struct chaff_buf text, id, author, created, label, tmp;
@@ -148,8 +148,7 @@ static chaff_err fill(chaff_reader *r, struct chaff_diag *diag)
             if (n < 0) {
                 r->dead = 1;
                 r->in_eof = 1;
-                return chaff_diagf(diag, CHAFF_EIO, "%s:%lu: read error: %s", r->path, r->lineno + 1,
-                                   strerror(errno));
+                return chaff_diagf(diag, CHAFF_EIO, "%s:%lu: read error: %s", r->path, r->lineno + 1, strerror(errno));
             }
             r->zin_len = (size_t)n;
             r->zin_pos = 0;
@@ -160,8 +159,9 @@ static chaff_err fill(chaff_reader *r, struct chaff_diag *diag)
             r->in_eof = 1;
             if (!r->z_member_done) {
                 r->dead = 1;
-                return chaff_diagf(diag, CHAFF_EIO, "%s:%lu: truncated gzip data: the file ends inside a compressed block",
-                                   r->path, r->lineno + 1);
+                return chaff_diagf(diag, CHAFF_EIO,
+                                   "%s:%lu: truncated gzip data: the file ends inside a compressed block", r->path,
+                                   r->lineno + 1);
             }
             return CHAFF_OK;
         }
@@ -326,8 +326,7 @@ static void begin_record(chaff_reader *r, unsigned long line)
     r->rec.label = -1;
 }
 
-static chaff_err set_label(chaff_reader *r, const char *s, size_t n, int is_class,
-                           struct chaff_diag *diag)
+static chaff_err set_label(chaff_reader *r, const char *s, size_t n, int is_class, struct chaff_diag *diag)
 {
     chaff_err err = set_field(r, &r->label, s, n);
     if (err)
@@ -339,16 +338,15 @@ static chaff_err set_label(chaff_reader *r, const char *s, size_t n, int is_clas
     }
     r->rec.label = chaff_label_parse(s, n);
     if (r->rec.label < 0 && !r->lenient_labels)
-        return chaff_diagf(diag, CHAFF_EBADREC,
-                           "%s:%lu: unknown label '%.40s' (expected human, low-effort or machine)",
+        return chaff_diagf(diag, CHAFF_EBADREC, "%s:%lu: unknown label '%.40s' (expected human, low-effort or machine)",
                            r->path, r->rec.line, r->label.data);
     return CHAFF_OK;
 }
 
 static chaff_err too_big(chaff_reader *r, unsigned long line, size_t bytes, struct chaff_diag *diag)
 {
-    return chaff_diagf(diag, CHAFF_ETOOBIG, "%s:%lu: record of %zu bytes is over --max-bytes %zu; skipped",
-                       r->path, line, bytes, r->max_bytes);
+    return chaff_diagf(diag, CHAFF_ETOOBIG, "%s:%lu: record of %zu bytes is over --max-bytes %zu; skipped", r->path,
+                       line, bytes, r->max_bytes);
 }
 
 static chaff_err finish_record(chaff_reader *r, const struct chaff_record **rec)
@@ -360,8 +358,7 @@ static chaff_err finish_record(chaff_reader *r, const struct chaff_record **rec)
 
 /* ---- JSONL ---- */
 
-static chaff_err json_string_field(chaff_reader *r, json_t *obj, const char *key, struct chaff_buf *b,
-                                   const char **out)
+static chaff_err json_string_field(chaff_reader *r, json_t *obj, const char *key, struct chaff_buf *b, const char **out)
 {
     json_t *v = json_object_get(obj, key);
     *out = NULL;
@@ -444,17 +441,17 @@ static chaff_err next_jsonl(chaff_reader *r, const struct chaff_record **rec, st
         if (!obj)
             return chaff_diagf(diag, CHAFF_EBADREC, "%s:%lu: invalid JSON: %s", r->path, r->lineno, jerr.text);
         if (!json_is_object(obj)) {
-            err = chaff_diagf(diag, CHAFF_EBADREC, "%s:%lu: expected a JSON object, got %s", r->path,
-                              r->lineno, json_type_name(obj));
+            err = chaff_diagf(diag, CHAFF_EBADREC, "%s:%lu: expected a JSON object, got %s", r->path, r->lineno,
+                              json_type_name(obj));
             json_decref(obj);
             return err;
         }
         const char *field = r->text_field ? r->text_field : "text";
         json_t *t = json_object_get(obj, field);
         if (!t || !json_is_string(t)) {
-            err = chaff_diagf(diag, CHAFF_EBADREC, t ? "%s:%lu: field \"%s\" is %s, not a string"
-                                                     : "%s:%lu: no \"%s\" field%s",
-                              r->path, r->lineno, field, t ? json_type_name(t) : "");
+            err = chaff_diagf(diag, CHAFF_EBADREC,
+                              t ? "%s:%lu: field \"%s\" is %s, not a string" : "%s:%lu: no \"%s\" field%s", r->path,
+                              r->lineno, field, t ? json_type_name(t) : "");
             json_decref(obj);
             return err;
         }
@@ -538,8 +535,8 @@ static chaff_err resolve_columns(chaff_reader *r, struct chaff_diag *diag)
     if (r->col.text < 0) {
         r->dead = 1;
         if (r->text_field)
-            return chaff_diagf(diag, CHAFF_EINVAL, "%s:%lu: the header has no column \"%s\"", r->path,
-                               r->lineno, r->text_field);
+            return chaff_diagf(diag, CHAFF_EINVAL, "%s:%lu: the header has no column \"%s\"", r->path, r->lineno,
+                               r->text_field);
         return chaff_diagf(diag, CHAFF_EINVAL,
                            "%s:%lu: the header has no text column (looked for text, content, body, "
                            "comment; name one with --text-field)",
@@ -554,8 +551,8 @@ static chaff_err record_from_row(chaff_reader *r, const char *const *f, const si
                                  struct chaff_diag *diag)
 {
     if ((size_t)r->col.text >= n)
-        return chaff_diagf(diag, CHAFF_EBADREC, "%s:%lu: row has %zu fields, the header has %zu", r->path,
-                           r->rec.line, n, r->col.n);
+        return chaff_diagf(diag, CHAFF_EBADREC, "%s:%lu: row has %zu fields, the header has %zu", r->path, r->rec.line,
+                           n, r->col.n);
     chaff_err err = set_field(r, &r->text, f[r->col.text], len[r->col.text]);
     r->rec.text = r->text.data;
     r->rec.text_len = r->text.len;
@@ -846,7 +843,8 @@ static chaff_err next_csv(chaff_reader *r, const struct chaff_record **rec, stru
                 r->dead = 1;
                 return chaff_diagf(diag, CHAFF_EINVAL, "%s:%lu: malformed CSV header (%s)", r->path, start, why);
             }
-            return chaff_diagf(diag, CHAFF_EBADREC, "%s:%lu: malformed CSV row (%s, e.g. a quote inside an unquoted field); skipped",
+            return chaff_diagf(diag, CHAFF_EBADREC,
+                               "%s:%lu: malformed CSV row (%s, e.g. a quote inside an unquoted field); skipped",
                                r->path, r->lineno, why);
         }
         if (r->row_done && r->row_oversize) {
@@ -884,7 +882,7 @@ static int format_from_name(const char *path)
         const char *ext;
         int format;
     } exts[] = {{".jsonl", CHAFF_FMT_JSONL}, {".ndjson", CHAFF_FMT_JSONL}, {".json", CHAFF_FMT_JSONL},
-                {".csv", CHAFF_FMT_CSV},     {".tsv", CHAFF_FMT_TSV},       {".tab", CHAFF_FMT_TSV},
+                {".csv", CHAFF_FMT_CSV},     {".tsv", CHAFF_FMT_TSV},      {".tab", CHAFF_FMT_TSV},
                 {".txt", CHAFF_FMT_TEXT}};
     for (size_t i = 0; i < sizeof exts / sizeof *exts; i++) {
         size_t m = strlen(exts[i].ext);

@@ -41,7 +41,7 @@ struct chaff_record {
     const char *label_raw;  /* the label as written, NULL if none */
     const char *text;
     size_t text_len;
-    size_t n_replaced;      /* invalid UTF-8 bytes replaced in this record */
+    size_t n_replaced; /* invalid UTF-8 bytes replaced in this record */
 };
 
 typedef struct chaff_reader chaff_reader;
@@ -49,8 +49,8 @@ typedef struct chaff_reader chaff_reader;
 /* Opens path ("-" is stdin). gzip input is detected by its magic bytes.
  * A missing, unreadable or directory path gives CHAFF_EIO with the reason
  * in diag. *out is the caller's (chaff_reader_close). */
-chaff_err chaff_reader_open(const char *path, const struct chaff_reader_opts *opts,
-                            chaff_reader **out, struct chaff_diag *diag);
+chaff_err chaff_reader_open(const char *path, const struct chaff_reader_opts *opts, chaff_reader **out,
+                            struct chaff_diag *diag);
 
 /* Reads the next record into *rec. At the end of input returns CHAFF_OK
  * and sets *rec to NULL. CHAFF_EBADREC and CHAFF_ETOOBIG report one bad

@@ -121,14 +121,9 @@ static chaff_err db_err(chaff_store *st, int rc, struct chaff_diag *diag, const 
         err = CHAFF_EREADONLY;
         hint = " (the database file or its folder is read-only)";
         break;
-    case SQLITE_CANTOPEN:
-        err = CHAFF_EIO;
-        break;
-    case SQLITE_NOMEM:
-        err = CHAFF_ENOMEM;
-        break;
-    default:
-        break;
+    case SQLITE_CANTOPEN: err = CHAFF_EIO; break;
+    case SQLITE_NOMEM: err = CHAFF_ENOMEM; break;
+    default: break;
     }
     return chaff_diagf(diag, err, "%s: %s: %s%s", st->path, what, st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc),
                        hint);
@@ -204,8 +199,8 @@ chaff_err chaff_store_open(const char *path, int busy_ms, chaff_store **out, str
     }
     if (version > CHAFF_SCHEMA_VERSION) {
         err = chaff_diagf(diag, CHAFF_ESCHEMA,
-                          "%s: database schema version %d is newer than this chaff's %d; use a newer chaff",
-                          path, version, CHAFF_SCHEMA_VERSION);
+                          "%s: database schema version %d is newer than this chaff's %d; use a newer chaff", path,
+                          version, CHAFF_SCHEMA_VERSION);
         goto fail;
     }
     rc = exec(st, "PRAGMA journal_mode=WAL");
@@ -215,8 +210,9 @@ chaff_err chaff_store_open(const char *path, int busy_ms, chaff_store **out, str
         rc = exec(st, "BEGIN IMMEDIATE");
         if (rc == SQLITE_OK && version == 0)
             rc = exec(st, schema); /* a new database: the current schema */
-        for (int v = version; rc == SQLITE_OK && v > 0 && v < CHAFF_SCHEMA_VERSION; v++)
-            rc = exec(st, upgrade[v - 1]);
+        /* upgrade[i] takes version i + 1 to i + 2 */
+        for (int i = version - 1; rc == SQLITE_OK && version > 0 && i < CHAFF_SCHEMA_VERSION - 1; i++)
+            rc = exec(st, upgrade[i]);
         if (rc == SQLITE_OK) {
             char sql[64];
             snprintf(sql, sizeof sql, "PRAGMA user_version=%d; COMMIT", CHAFF_SCHEMA_VERSION);
@@ -281,9 +277,8 @@ chaff_err chaff_store_run_begin(chaff_store *st, const char *model, const char *
     sqlite3_stmt *q = NULL;
     int rc = exec(st, "BEGIN IMMEDIATE");
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(st->db,
-                                "INSERT INTO runs(started_at, model, inputs, status) VALUES(?1, ?2, ?3, 'running')",
-                                -1, &q, NULL);
+        rc = sqlite3_prepare_v2(
+            st->db, "INSERT INTO runs(started_at, model, inputs, status) VALUES(?1, ?2, ?3, 'running')", -1, &q, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(q, 1, now, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(q, 2, model, -1, SQLITE_TRANSIENT);
@@ -644,9 +639,9 @@ chaff_err chaff_store_stats(chaff_store *st, int (*fn)(const struct chaff_run_st
                             struct chaff_diag *diag)
 {
     sqlite3_stmt *runs = NULL, *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT id, started_at, status, n_read, n_scored, n_errors, model FROM runs ORDER BY id",
-                                -1, &runs, NULL);
+    int rc = sqlite3_prepare_v2(
+        st->db, "SELECT id, started_at, status, n_read, n_scored, n_errors, model FROM runs ORDER BY id", -1, &runs,
+        NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(
             st->db,

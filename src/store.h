@@ -72,7 +72,7 @@ struct chaff_queue_item {
     int64_t comment_id;
     const char *source, *source_id, *author, *text;
     size_t text_len;
-    const char *label;  /* the model's */
+    const char *label; /* the model's */
     double p[CHAFF_NLABELS];
     const char *action;
     const char *reasons; /* JSON array */

@@ -78,8 +78,8 @@ static chaff_err problem_make(const double *scaled, const int *y, const size_t *
     return CHAFF_OK;
 }
 
-static void set_params(struct svm_parameter *pa, int kernel, double C, double gamma, const double *class_w,
-                       int *wl, double *wv)
+static void set_params(struct svm_parameter *pa, int kernel, double C, double gamma, const double *class_w, int *wl,
+                       double *wv)
 {
     memset(pa, 0, sizeof *pa);
     pa->svm_type = C_SVC;
@@ -147,8 +147,7 @@ static chaff_err write_text(const char *path, const char *text, struct chaff_dia
 }
 
 chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct chaff_train_opts *opts,
-                      const char *outdir, json_t *meta, struct chaff_train_result *res,
-                      struct chaff_diag *diag)
+                      const char *outdir, json_t *meta, struct chaff_train_result *res, struct chaff_diag *diag)
 {
     struct chaff_train_opts o = *opts;
     if (!o.folds)
@@ -255,8 +254,7 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
                         progress(&o, "grid: rbf C=%g gamma=%g macro-F1 %.4f accuracy %.4f", Cs[ci], gammas[gi],
                                  mt.macro_f1, mt.accuracy);
                     else
-                        progress(&o, "grid: linear C=%g macro-F1 %.4f accuracy %.4f", Cs[ci], mt.macro_f1,
-                                 mt.accuracy);
+                        progress(&o, "grid: linear C=%g macro-F1 %.4f accuracy %.4f", Cs[ci], mt.macro_f1, mt.accuracy);
                     if (mt.macro_f1 > best + 1e-9) {
                         best = mt.macro_f1;
                         kernel = kern;
@@ -288,8 +286,8 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
     {
         struct chaff_metrics mt;
         chaff_metrics_compute(&res->cv, &mt);
-        progress(&o, "cross-validation (%d folds, %zu rows): macro-F1 %.4f accuracy %.4f", o.folds, n,
-                 mt.macro_f1, mt.accuracy);
+        progress(&o, "cross-validation (%d folds, %zu rows): macro-F1 %.4f accuracy %.4f", o.folds, n, mt.macro_f1,
+                 mt.accuracy);
     }
     /* the final model with probability estimates */
     pa.probability = 1;
@@ -334,15 +332,16 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
     json_t *names = json_array();
     for (int i = 0; i < CHAFF_NFEATURES; i++)
         json_array_append_new(names, json_string(chaff_features[i].name));
-    json_object_set_new(root, "feature_set", json_pack("{s:i, s:s, s:i, s:o}", "version", CHAFF_FEATURE_SET_VERSION,
-                                                       "hash", hash, "count", CHAFF_NFEATURES, "names", names));
+    json_object_set_new(root, "feature_set",
+                        json_pack("{s:i, s:s, s:i, s:o}", "version", CHAFF_FEATURE_SET_VERSION, "hash", hash, "count",
+                                  CHAFF_NFEATURES, "names", names));
     json_object_set_new(root, "chaff_version", json_string(chaff_version()));
     json_object_set_new(root, "created_at", json_string(now));
-    json_object_set_new(root, "libsvm", json_pack("{s:s, s:s, s:f, s:f, s:i, s:i, s:[f,f,f], s:i}", "svm_type",
-                                                  "c_svc", "kernel", kernel == CHAFF_KERNEL_RBF ? "rbf" : "linear",
-                                                  "C", C, "gamma", res->gamma, "folds", o.folds, "seed", (int)o.seed,
-                                                  "class_weights", class_w[0], class_w[1], class_w[2], "total_sv",
-                                                  res->n_sv));
+    json_object_set_new(root, "libsvm",
+                        json_pack("{s:s, s:s, s:f, s:f, s:i, s:i, s:[f,f,f], s:i}", "svm_type", "c_svc", "kernel",
+                                  kernel == CHAFF_KERNEL_RBF ? "rbf" : "linear", "C", C, "gamma", res->gamma, "folds",
+                                  o.folds, "seed", (int)o.seed, "class_weights", class_w[0], class_w[1], class_w[2],
+                                  "total_sv", res->n_sv));
     {
         struct chaff_metrics mt;
         chaff_metrics_compute(&res->cv, &mt);
@@ -355,9 +354,9 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
                                       "accuracy", mt.accuracy, "humans_flagged", mt.humans_flagged,
                                       "confusion_truth_by_predicted", cm));
     }
-    json_object_set_new(root, "training_counts", json_pack("{s:I, s:I, s:I}", "human", (json_int_t)count[0],
-                                                           "low-effort", (json_int_t)count[1], "machine",
-                                                           (json_int_t)count[2]));
+    json_object_set_new(root, "training_counts",
+                        json_pack("{s:I, s:I, s:I}", "human", (json_int_t)count[0], "low-effort", (json_int_t)count[1],
+                                  "machine", (json_int_t)count[2]));
     /* median raw value per feature among human rows, for reasons */
     json_t *ht = json_array();
     for (int i = 0; i < CHAFF_NFEATURES; i++) {
@@ -393,8 +392,9 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
         json_object_set_new(root, "files", files);
     }
     if (!json_object_get(root, "thresholds"))
-        json_object_set_new(root, "thresholds", json_pack("{s:f, s:f}", "review_at", CHAFF_DEFAULT_REVIEW_AT,
-                                                          "hold_at", CHAFF_DEFAULT_HOLD_AT));
+        json_object_set_new(
+            root, "thresholds",
+            json_pack("{s:f, s:f}", "review_at", CHAFF_DEFAULT_REVIEW_AT, "hold_at", CHAFF_DEFAULT_HOLD_AT));
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(root);
     snprintf(path, sizeof path, "%s/%s", outdir, CHAFF_META_FILE);

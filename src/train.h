@@ -16,11 +16,11 @@ struct chaff_confusion {
 
 struct chaff_metrics {
     unsigned long n;
-    unsigned long support[CHAFF_NLABELS];   /* truth counts */
+    unsigned long support[CHAFF_NLABELS]; /* truth counts */
     double precision[CHAFF_NLABELS];
     double recall[CHAFF_NLABELS];
     double f1[CHAFF_NLABELS];
-    double macro_f1;        /* mean F1 over the classes present in the truth */
+    double macro_f1; /* mean F1 over the classes present in the truth */
     double accuracy;
     double humans_flagged;  /* human predicted low-effort or machine, / humans */
     double nonhuman_caught; /* non-human predicted non-human, / non-humans */
@@ -32,13 +32,13 @@ void chaff_metrics_compute(const struct chaff_confusion *c, struct chaff_metrics
 enum chaff_kernel { CHAFF_KERNEL_AUTO = 0, CHAFF_KERNEL_RBF = 1, CHAFF_KERNEL_LINEAR = 2 };
 
 struct chaff_train_opts {
-    int kernel;        /* enum chaff_kernel; AUTO tries both in the grid */
-    int grid;          /* 1: grid search over C (and gamma) by cross-validation */
-    double C, gamma;   /* used without grid (gamma 0: 1/n_features) */
-    int folds;         /* cross-validation folds (default 5) */
-    size_t grid_rows;  /* rows sampled for the grid search (default 4000) */
-    unsigned seed;     /* libsvm's folds use rand(): srand(seed) before each */
-    int verbose;       /* libsvm's own output to stderr */
+    int kernel;       /* enum chaff_kernel; AUTO tries both in the grid */
+    int grid;         /* 1: grid search over C (and gamma) by cross-validation */
+    double C, gamma;  /* used without grid (gamma 0: 1/n_features) */
+    int folds;        /* cross-validation folds (default 5) */
+    size_t grid_rows; /* rows sampled for the grid search (default 4000) */
+    unsigned seed;    /* libsvm's folds use rand(): srand(seed) before each */
+    int verbose;      /* libsvm's own output to stderr */
     /* Progress lines ("grid: C=2 gamma=0.02 macro-F1 0.871"); may be NULL. */
     void (*progress)(const char *line, void *ud);
     void *ud;
@@ -57,7 +57,6 @@ struct chaff_train_result {
  * NULL) is copied into meta.json beside what training adds. Not
  * thread-safe: libsvm's trainer uses rand() and the process locale. */
 chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct chaff_train_opts *opts,
-                      const char *outdir, json_t *meta, struct chaff_train_result *res,
-                      struct chaff_diag *diag);
+                      const char *outdir, json_t *meta, struct chaff_train_result *res, struct chaff_diag *diag);
 
 #endif

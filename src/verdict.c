@@ -23,8 +23,18 @@ void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold
 }
 
 enum group {
-    G_EMOJI, G_LLM, G_PROMO, G_PRAISE, G_POLISH, G_LENGTH, G_VOCAB, G_PERSON, G_REPEAT, G_SHOUT,
-    G_SCRIPT, NGROUPS
+    G_EMOJI,
+    G_LLM,
+    G_PROMO,
+    G_PRAISE,
+    G_POLISH,
+    G_LENGTH,
+    G_VOCAB,
+    G_PERSON,
+    G_REPEAT,
+    G_SHOUT,
+    G_SCRIPT,
+    NGROUPS
 };
 
 static const int group_features[NGROUPS][16] = {
@@ -42,8 +52,8 @@ static const int group_features[NGROUPS][16] = {
     [G_REPEAT] = {F_CHAR_RUN_MAX, F_CHAR_RUNS3, F_WORD_REPEATS, F_BIGRAM_REPEATS, F_TRIGRAM_REPEATS, F_COMPRESSION,
                   F_TRIGRAM_ENTROPY, F_DUP_LINES, -1},
     [G_SHOUT] = {F_UPPER_SHARE, F_ALLCAPS_WORDS, F_EXCLAMATIONS, F_QUESTIONS, F_DIGIT_SHARE, -1},
-    [G_SCRIPT] = {F_LATIN_SHARE, F_CYRILLIC_SHARE, F_CJK_SHARE, F_OTHER_SCRIPT_SHARE, F_MIXED_SCRIPT_WORDS,
-                  F_INVISIBLE, F_FANCY_ALNUM, F_REPLACEMENT_CHARS, -1},
+    [G_SCRIPT] = {F_LATIN_SHARE, F_CYRILLIC_SHARE, F_CJK_SHARE, F_OTHER_SCRIPT_SHARE, F_MIXED_SCRIPT_WORDS, F_INVISIBLE,
+                  F_FANCY_ALNUM, F_REPLACEMENT_CHARS, -1},
 };
 
 static double words_of(const double *f)
@@ -104,9 +114,12 @@ static int describe(int g, const chaff_fctx *ctx, const double *f, char *out, si
         struct {
             int f;
             const char *one, *many;
-        } items[] = {{F_URLS, "link", "links"},        {F_PHONES, "phone number", "phone numbers"},
-                     {F_EMAILS, "e-mail address", "e-mail addresses"}, {F_MONEY, "money amount", "money amounts"},
-                     {F_MENTIONS, "@mention", "@mentions"}, {F_HASHTAGS, "hashtag", "hashtags"}};
+        } items[] = {{F_URLS, "link", "links"},
+                     {F_PHONES, "phone number", "phone numbers"},
+                     {F_EMAILS, "e-mail address", "e-mail addresses"},
+                     {F_MONEY, "money amount", "money amounts"},
+                     {F_MENTIONS, "@mention", "@mentions"},
+                     {F_HASHTAGS, "hashtag", "hashtags"}};
         for (size_t i = 0; i < sizeof items / sizeof *items && len < size; i++) {
             if (f[items[i].f] > 0)
                 len += (size_t)snprintf(out + len, size - len, "%s%.0f %s", len ? ", " : "", f[items[i].f],
@@ -128,7 +141,7 @@ static int describe(int g, const chaff_fctx *ctx, const double *f, char *out, si
         if (f[F_WORDS] < 3)
             return 0;
         size_t len = (size_t)snprintf(out, size, "%s",
-                                      f[F_SENT_CAPS] >= 1 ? "every sentence capitalised"
+                                      f[F_SENT_CAPS] >= 1   ? "every sentence capitalised"
                                       : f[F_SENT_CAPS] <= 0 ? "no capital letters at sentence starts"
                                                             : "some sentences capitalised");
         if (len < size)
@@ -184,7 +197,8 @@ static int describe(int g, const chaff_fctx *ctx, const double *f, char *out, si
         break;
     case G_SCRIPT:
         if (f[F_MIXED_SCRIPT_WORDS] > 0 || f[F_INVISIBLE] > 0 || f[F_FANCY_ALNUM] > 0)
-            snprintf(out, size, "disguised text: %.0f mixed-script words, %.0f invisible characters, %.0f styled letters",
+            snprintf(out, size,
+                     "disguised text: %.0f mixed-script words, %.0f invisible characters, %.0f styled letters",
                      f[F_MIXED_SCRIPT_WORDS], f[F_INVISIBLE], f[F_FANCY_ALNUM]);
         else
             return 0;

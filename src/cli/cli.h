@@ -27,10 +27,12 @@ struct cli_input {
 };
 
 /* Long options of struct cli_input, to append to a getopt_long table. */
-#define CLI_INPUT_OPTIONS                                                                  \
-    {"format", required_argument, NULL, 1001}, {"text-field", required_argument, NULL, 1002}, \
-        {"id-field", required_argument, NULL, 1003}, {"max-bytes", required_argument, NULL, 1004}, \
-        {"strict", no_argument, NULL, 1005}
+#define CLI_INPUT_OPTIONS                                                                                              \
+    {"format", required_argument, NULL, 1001}, {"text-field", required_argument, NULL, 1002},                          \
+        {"id-field", required_argument, NULL, 1003}, {"max-bytes", required_argument, NULL, 1004},                     \
+    {                                                                                                                  \
+        "strict", no_argument, NULL, 1005                                                                              \
+    }
 
 /* Handles a reader option (c from getopt_long); 1 if it was one, -1 on a bad value. */
 int cli_input_option(struct cli_input *in, int c, const char *arg);
@@ -81,10 +83,10 @@ int cli_review_screen(struct chaff_store *st, const char *reviewer);
 /* ---- iterating over the records of every input ---- */
 
 struct cli_counts {
-    long read;          /* records handed to the callback */
-    long bad;           /* records skipped as malformed or too big */
-    int input_failed;   /* an input could not be opened or read to its end */
-    int stopped;        /* the callback asked to stop */
+    long read;        /* records handed to the callback */
+    long bad;         /* records skipped as malformed or too big */
+    int input_failed; /* an input could not be opened or read to its end */
+    int stopped;      /* the callback asked to stop */
 };
 
 /* Called for each good record; return non-zero to stop. */

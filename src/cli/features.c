@@ -7,13 +7,12 @@
 #include "cli.h"
 #include "chaff_features.h"
 
-static const char help[] =
-    "usage: chaff features [--output jsonl|tsv|libsvm] [reader options] [FILE...|-]\n"
-    "Prints every feature of each comment, by name in index order:\n"
-    "  jsonl   {\"id\": ..., \"features\": {\"bytes\": 12, ...}}\n"
-    "  tsv     a header of names, then one row per comment\n"
-    "  libsvm  LABEL idx:value ... (labels 1 human, 2 low-effort, 3 machine, 0 none),\n"
-    "          raw values for svm-scale, svm-train and svm-grid\n";
+static const char help[] = "usage: chaff features [--output jsonl|tsv|libsvm] [reader options] [FILE...|-]\n"
+                           "Prints every feature of each comment, by name in index order:\n"
+                           "  jsonl   {\"id\": ..., \"features\": {\"bytes\": 12, ...}}\n"
+                           "  tsv     a header of names, then one row per comment\n"
+                           "  libsvm  LABEL idx:value ... (labels 1 human, 2 low-effort, 3 machine, 0 none),\n"
+                           "          raw values for svm-scale, svm-train and svm-grid\n";
 
 enum { OUT_JSONL, OUT_TSV, OUT_LIBSVM };
 

@@ -41,8 +41,8 @@ struct filter_state {
     int flush;
     int failed;
     int pass_through;
-    unsigned keep;         /* bit 1 << action set: such records go to stdout */
-    FILE *held;            /* --held-to: where the other records go; NULL: dropped */
+    unsigned keep; /* bit 1 << action set: such records go to stdout */
+    FILE *held;    /* --held-to: where the other records go; NULL: dropped */
     const char *held_path;
 };
 
@@ -349,10 +349,9 @@ done:
     return status;
 }
 
-static const char check_help[] =
-    "usage: chaff check [--model DIR] [--review-at P] [--hold-at P] [TEXT...]\n"
-    "Scores one comment (the arguments joined by spaces, or all of stdin) and\n"
-    "explains the verdict. Exit status: 0 pass, 1 review, 2 hold, 3 error.\n";
+static const char check_help[] = "usage: chaff check [--model DIR] [--review-at P] [--hold-at P] [TEXT...]\n"
+                                 "Scores one comment (the arguments joined by spaces, or all of stdin) and\n"
+                                 "explains the verdict. Exit status: 0 pass, 1 review, 2 hold, 3 error.\n";
 
 int cmd_check(int argc, char **argv)
 {
@@ -417,8 +416,8 @@ int cmd_check(int argc, char **argv)
     if (err) {
         cli_error("check: %s", chaff_strerror(err));
     } else {
-        printf("%s  (human %.2f, low-effort %.2f, machine %.2f)  -> %s\n", chaff_label_name(v.label),
-               v.p[CHAFF_HUMAN], v.p[CHAFF_LOW_EFFORT], v.p[CHAFF_MACHINE], chaff_action_name(v.action));
+        printf("%s  (human %.2f, low-effort %.2f, machine %.2f)  -> %s\n", chaff_label_name(v.label), v.p[CHAFF_HUMAN],
+               v.p[CHAFF_LOW_EFFORT], v.p[CHAFF_MACHINE], chaff_action_name(v.action));
         for (int i = 0; i < v.n_reasons; i++)
             printf("  - %s\n", v.reasons[i]);
         status = v.action; /* 0 pass, 1 review, 2 hold */

@@ -14,7 +14,7 @@
 /* Opens an existing database (these commands never create one). */
 static chaff_store *open_existing(const char *db)
 {
-    if (access(db, F_OK) != 0) {
+    if (!db || access(db, F_OK) != 0) {
         cli_error("%s: no such database (run chaff score first, or name it with --db)", db);
         return NULL;
     }
@@ -43,13 +43,13 @@ static int print_item(const struct chaff_queue_item *it, void *ud)
     ls->n++;
     if (ls->as_json) {
         json_t *reasons = json_loads(it->reasons ? it->reasons : "[]", 0, NULL);
-        json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:s, s:{s:f, s:f, s:f}, s:s, s:o, s:I}", "comment_id",
-                              (json_int_t)it->comment_id, "source", jstr(it->source), "source_id", jstr(it->source_id),
-                              "author", jstr(it->author), "text", json_stringn(it->text ? it->text : "", it->text_len),
-                              "label", it->label, "p", "human", round(it->p[0] * 1e4) / 1e4, "low-effort",
-                              round(it->p[1] * 1e4) / 1e4, "machine", round(it->p[2] * 1e4) / 1e4,
-                              "action", it->action, "reasons", reasons ? reasons : json_array(), "cluster_size",
-                              (json_int_t)it->cluster_size);
+        json_t *o =
+            json_pack("{s:I, s:o, s:o, s:o, s:o, s:s, s:{s:f, s:f, s:f}, s:s, s:o, s:I}", "comment_id",
+                      (json_int_t)it->comment_id, "source", jstr(it->source), "source_id", jstr(it->source_id),
+                      "author", jstr(it->author), "text", json_stringn(it->text ? it->text : "", it->text_len), "label",
+                      it->label, "p", "human", round(it->p[0] * 1e4) / 1e4, "low-effort", round(it->p[1] * 1e4) / 1e4,
+                      "machine", round(it->p[2] * 1e4) / 1e4, "action", it->action, "reasons",
+                      reasons ? reasons : json_array(), "cluster_size", (json_int_t)it->cluster_size);
         if (o) {
             json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
             fputc('\n', stdout);
@@ -66,16 +66,15 @@ static int print_item(const struct chaff_queue_item *it, void *ud)
     return 0;
 }
 
-static const char review_help[] =
-    "usage: chaff review [--db PATH] [--reviewer NAME]\n"
-    "       chaff review [--db PATH] --list [--limit N] [--json]\n"
-    "       chaff review [--db PATH] --set ID=LABEL [--note TEXT] [--reviewer NAME]\n"
-    "Without --list or --set, an interactive screen shows the review queue one\n"
-    "comment at a time and takes one key: h human, l low-effort, m machine, s skip,\n"
-    "u undo, q quit; each answer is written at once. --list prints the queue:\n"
-    "flagged comments of the latest run with no review yet, most confident and\n"
-    "largest near-duplicate clusters first. --set records a reviewer's label\n"
-    "(human, low-effort or machine) for comment ID (the number --list shows).\n";
+static const char review_help[] = "usage: chaff review [--db PATH] [--reviewer NAME]\n"
+                                  "       chaff review [--db PATH] --list [--limit N] [--json]\n"
+                                  "       chaff review [--db PATH] --set ID=LABEL [--note TEXT] [--reviewer NAME]\n"
+                                  "Without --list or --set, an interactive screen shows the review queue one\n"
+                                  "comment at a time and takes one key: h human, l low-effort, m machine, s skip,\n"
+                                  "u undo, q quit; each answer is written at once. --list prints the queue:\n"
+                                  "flagged comments of the latest run with no review yet, most confident and\n"
+                                  "largest near-duplicate clusters first. --set records a reviewer's label\n"
+                                  "(human, low-effort or machine) for comment ID (the number --list shows).\n";
 
 int cmd_review(int argc, char **argv)
 {
@@ -190,10 +189,9 @@ static int export_one(const struct chaff_reviewed *r, void *ud)
     return ferror(es->out) ? 1 : 0;
 }
 
-static const char export_help[] =
-    "usage: chaff export --reviewed [--db PATH] [-o FILE]\n"
-    "Writes every reviewed comment, with its latest reviewer label, as JSONL that\n"
-    "chaff train reads: chaff train -o DIR fixtures/labelled FILE.\n";
+static const char export_help[] = "usage: chaff export --reviewed [--db PATH] [-o FILE]\n"
+                                  "Writes every reviewed comment, with its latest reviewer label, as JSONL that\n"
+                                  "chaff train reads: chaff train -o DIR fixtures/labelled FILE.\n";
 
 int cmd_export(int argc, char **argv)
 {
@@ -243,8 +241,8 @@ int cmd_export(int argc, char **argv)
 static int print_stats(const struct chaff_run_stats *s, void *ud)
 {
     (void)ud;
-    printf("run %lld  %s  %s  read %ld, scored %ld, errors %ld\n", (long long)s->run, s->started_at ? s->started_at : "",
-           s->status ? s->status : "", s->n_read, s->n_scored, s->n_errors);
+    printf("run %lld  %s  %s  read %ld, scored %ld, errors %ld\n", (long long)s->run,
+           s->started_at ? s->started_at : "", s->status ? s->status : "", s->n_read, s->n_scored, s->n_errors);
     printf("  labels: human %ld, low-effort %ld, machine %ld; actions: pass %ld, review %ld, hold %ld\n",
            s->per_label[0], s->per_label[1], s->per_label[2], s->per_action[0], s->per_action[1], s->per_action[2]);
     if (s->reviewed) {
@@ -261,9 +259,8 @@ static int print_stats(const struct chaff_run_stats *s, void *ud)
 
 int cmd_stats(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *db = "chaff.db";
     int c;
     optind = 1;

@@ -13,7 +13,7 @@
 
 struct queued {
     int64_t id;
-    char *where;   /* source and id */
+    char *where; /* source and id */
     char *author;
     char *text;
     char *label, *action, *reasons;

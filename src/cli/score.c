@@ -15,25 +15,24 @@
 #include "store.h"
 #include "util.h"
 
-static const char help[] =
-    "usage: chaff score [--db PATH] [--model DIR] [OPTIONS] FILE...\n"
-    "Scores every comment of the dumps into a SQLite database (default chaff.db).\n"
-    "  --db PATH          database (created if missing)\n"
-    "  --model DIR        model folder (default: the shipped model)\n"
-    "  --review-at P      send to review when P(not human) >= P (default: the model's)\n"
-    "  --hold-at P        hold when P(not human) >= P (default: the model's)\n"
-    "  --batch N          comments per transaction (default 1000)\n"
-    "  --busy-timeout MS  wait this long for a database locked by another process (5000)\n"
-    "  --threads N        score on N threads (default: the number of cores); the\n"
-    "                     results are the same whatever N\n"
-    "  --quiet            no summary\n"
-    "  --format F         auto, jsonl, csv, tsv, text (default auto)\n"
-    "  --text-field NAME  text field or column (default text; CSV: text/content/body/comment)\n"
-    "  --id-field NAME    id field or column (default id)\n"
-    "  --max-bytes N      skip records over N bytes (default 1M)\n"
-    "  --strict           stop at the first malformed record\n"
-    "Exit status: 0 done (bad records are reported and skipped), 2 the run could not\n"
-    "go on (an unreadable input, a bad model, a database error); 130/143 interrupted.\n";
+static const char help[] = "usage: chaff score [--db PATH] [--model DIR] [OPTIONS] FILE...\n"
+                           "Scores every comment of the dumps into a SQLite database (default chaff.db).\n"
+                           "  --db PATH          database (created if missing)\n"
+                           "  --model DIR        model folder (default: the shipped model)\n"
+                           "  --review-at P      send to review when P(not human) >= P (default: the model's)\n"
+                           "  --hold-at P        hold when P(not human) >= P (default: the model's)\n"
+                           "  --batch N          comments per transaction (default 1000)\n"
+                           "  --busy-timeout MS  wait this long for a database locked by another process (5000)\n"
+                           "  --threads N        score on N threads (default: the number of cores); the\n"
+                           "                     results are the same whatever N\n"
+                           "  --quiet            no summary\n"
+                           "  --format F         auto, jsonl, csv, tsv, text (default auto)\n"
+                           "  --text-field NAME  text field or column (default text; CSV: text/content/body/comment)\n"
+                           "  --id-field NAME    id field or column (default id)\n"
+                           "  --max-bytes N      skip records over N bytes (default 1M)\n"
+                           "  --strict           stop at the first malformed record\n"
+                           "Exit status: 0 done (bad records are reported and skipped), 2 the run could not\n"
+                           "go on (an unreadable input, a bad model, a database error); 130/143 interrupted.\n";
 
 /* Records are scored in batches: read in order, scored by --threads
  * workers (each with its own scorer; a comment's verdict does not depend on
@@ -41,19 +40,19 @@ static const char help[] =
 #define SCORE_BATCH 256
 
 struct item {
-    struct chaff_record rec; /* fields point into the buffers below */
+    struct chaff_record rec;                            /* fields point into the buffers below */
     struct chaff_buf source, text, id, author, created; /* copies: the reader
                              reuses its buffers and frees them at the end of a file */
-    struct chaff_buf norm;   /* the normalised text, for near duplicates */
+    struct chaff_buf norm;                              /* the normalised text, for near duplicates */
     struct chaff_verdict v;
     chaff_err err;
-    long read_no;            /* records read up to and including this one */
-    long bad_no;             /* bad records seen by then */
+    long read_no; /* records read up to and including this one */
+    long bad_no;  /* bad records seen by then */
 };
 
 struct score_state {
     chaff_store *st;
-    chaff_scorer **sc;       /* one per thread */
+    chaff_scorer **sc; /* one per thread */
     int threads;
     int64_t run;
     long scored, dups, batch, since;
@@ -65,10 +64,10 @@ struct score_state {
     chaff_clusterer *clusters;
     struct item items[SCORE_BATCH];
     int n;
-    int progress;            /* stderr is a terminal and not --quiet */
+    int progress; /* stderr is a terminal and not --quiet */
     double t0, last_shown;
-    off_t total_bytes;       /* of the input files, for the ETA (0: unknown) */
-    off_t bytes_done;        /* text bytes scored so far, an estimate */
+    off_t total_bytes; /* of the input files, for the ETA (0: unknown) */
+    off_t bytes_done;  /* text bytes scored so far, an estimate */
 };
 
 static double now_s(void);
@@ -419,11 +418,11 @@ int cmd_score(int argc, char **argv)
         s->scored = already;
         s->committed_scored = already;
         if (!quiet)
-            fprintf(stderr, "chaff: taking up unfinished run %lld (%ld comments already scored)\n",
-                    (long long)s->run, already);
+            fprintf(stderr, "chaff: taking up unfinished run %lld (%ld comments already scored)\n", (long long)s->run,
+                    already);
     } else if (!err) {
-        err = chaff_store_run_begin(s->st, chaff_model_describe(model), inputs_json ? inputs_json : "[]", &s->run,
-                                    &diag);
+        err =
+            chaff_store_run_begin(s->st, chaff_model_describe(model), inputs_json ? inputs_json : "[]", &s->run, &diag);
     }
     free(inputs_json);
     if (err) {

@@ -160,8 +160,9 @@ static void cap_rows(struct rows *r, size_t from, size_t cap, unsigned seed, con
         idx[i - 1] = idx[j];
         idx[j] = t;
     }
+    /* idx is a permutation of 0..m-1, filled above */
     for (size_t i = 0; i < cap; i++)
-        keep[idx[i]] = 1;
+        keep[idx[i]] = 1; // NOLINT(clang-analyzer-core.uninitialized.ArraySubscript)
     size_t w = from;
     for (size_t i = 0; i < m; i++) {
         if (!keep[i]) {
@@ -361,19 +362,19 @@ int cmd_train(int argc, char **argv)
         if (strcmp(in.paths[i], "-") != 0)
             chaff_sha256_file(in.paths[i], sha);
         json_array_append_new(inputs, json_pack("{s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I}, s:I, s:i}", "path",
-                                                in.paths[i], "sha256", sha, "records", (json_int_t)counts.read,
-                                                "bad", (json_int_t)counts.bad, "used", "human", (json_int_t)per[0],
+                                                in.paths[i], "sha256", sha, "records", (json_int_t)counts.read, "bad",
+                                                (json_int_t)counts.bad, "used", "human", (json_int_t)per[0],
                                                 "low-effort", (json_int_t)per[1], "machine", (json_int_t)per[2],
                                                 "unlabelled", (json_int_t)rows.skipped_unlabelled, "weight", times));
-        fprintf(stderr, "chaff: %s: %zu human, %zu low-effort, %zu machine%s\n", in.paths[i], per[0], per[1],
-                per[2], times > 1 ? " (repeated)" : "");
+        fprintf(stderr, "chaff: %s: %zu human, %zu low-effort, %zu machine%s\n", in.paths[i], per[0], per[1], per[2],
+                times > 1 ? " (repeated)" : "");
     }
     if (status == EXIT_OK) {
         json_t *meta = json_object();
         json_object_set_new(meta, "inputs", inputs);
         json_object_set_new(meta, "cap_per_file", json_integer((json_int_t)cap));
         json_object_set_new(meta, "thresholds", json_pack("{s:f, s:f}", "review_at", review_at, "hold_at", hold_at));
-        struct chaff_train_result res;
+        struct chaff_train_result res = {0};
         struct chaff_ngrams *ngrams = NULL;
         chaff_err err = CHAFF_OK;
         if (use_ngrams && rows.n) {
@@ -405,8 +406,9 @@ int cmd_train(int argc, char **argv)
         } else {
             struct chaff_metrics m;
             chaff_metrics_compute(&res.cv, &m);
-            fprintf(stderr, "chaff: wrote %s: %s kernel, C %g, gamma %g, %d support vectors; cross-validated "
-                            "macro-F1 %.4f, accuracy %.4f\n",
+            fprintf(stderr,
+                    "chaff: wrote %s: %s kernel, C %g, gamma %g, %d support vectors; cross-validated "
+                    "macro-F1 %.4f, accuracy %.4f\n",
                     out, res.kernel == CHAFF_KERNEL_RBF ? "rbf" : "linear", res.C, res.gamma, res.n_sv, m.macro_f1,
                     m.accuracy);
         }
@@ -428,13 +430,12 @@ int cmd_train(int argc, char **argv)
 
 /* ---- eval ---- */
 
-static const char eval_help[] =
-    "usage: chaff eval [--model DIR] [--json] [OPTIONS] FILE|DIR...\n"
-    "Scores labelled comments and prints, per input file and pooled: the confusion\n"
-    "matrix, per-class precision, recall and F1, macro-F1 (over the classes present),\n"
-    "accuracy, the share of humans flagged (labelled low-effort or machine) and held,\n"
-    "and the share of non-humans caught.\n"
-    "  --model DIR, --review-at P, --hold-at P, reader options as for chaff score\n";
+static const char eval_help[] = "usage: chaff eval [--model DIR] [--json] [OPTIONS] FILE|DIR...\n"
+                                "Scores labelled comments and prints, per input file and pooled: the confusion\n"
+                                "matrix, per-class precision, recall and F1, macro-F1 (over the classes present),\n"
+                                "accuracy, the share of humans flagged (labelled low-effort or machine) and held,\n"
+                                "and the share of non-humans caught.\n"
+                                "  --model DIR, --review-at P, --hold-at P, reader options as for chaff score\n";
 
 struct eval_file {
     struct chaff_confusion c;
@@ -480,13 +481,12 @@ static json_t *metrics_json(const char *name, const struct eval_file *f)
     }
     json_t *cm = json_array();
     for (int t = 0; t < CHAFF_NLABELS; t++)
-        json_array_append_new(cm, json_pack("[I,I,I]", (json_int_t)f->c.m[t][0], (json_int_t)f->c.m[t][1],
-                                            (json_int_t)f->c.m[t][2]));
+        json_array_append_new(
+            cm, json_pack("[I,I,I]", (json_int_t)f->c.m[t][0], (json_int_t)f->c.m[t][1], (json_int_t)f->c.m[t][2]));
     double held = m.support[0] ? (double)f->human_held / (double)m.support[0] : 0;
-    return json_pack("{s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:o, s:o}", "input", name, "n", (json_int_t)m.n,
-                     "macro_f1", m.macro_f1, "accuracy", m.accuracy, "humans_flagged", m.humans_flagged,
-                     "humans_held", held, "nonhuman_caught", m.nonhuman_caught, "per_class", per,
-                     "confusion_truth_by_predicted", cm);
+    return json_pack("{s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:o, s:o}", "input", name, "n", (json_int_t)m.n, "macro_f1",
+                     m.macro_f1, "accuracy", m.accuracy, "humans_flagged", m.humans_flagged, "humans_held", held,
+                     "nonhuman_caught", m.nonhuman_caught, "per_class", per, "confusion_truth_by_predicted", cm);
 }
 
 static void metrics_text(const char *name, const struct eval_file *f)
@@ -499,8 +499,8 @@ static void metrics_text(const char *name, const struct eval_file *f)
         printf("  %-18s %7lu %11lu %8lu\n", chaff_label_name(t), f->c.m[t][0], f->c.m[t][1], f->c.m[t][2]);
     for (int k = 0; k < CHAFF_NLABELS; k++) {
         if (m.support[k])
-            printf("  %-10s precision %.3f  recall %.3f  F1 %.3f\n", chaff_label_name(k), m.precision[k],
-                   m.recall[k], m.f1[k]);
+            printf("  %-10s precision %.3f  recall %.3f  F1 %.3f\n", chaff_label_name(k), m.precision[k], m.recall[k],
+                   m.f1[k]);
     }
     printf("  macro-F1 %.3f  accuracy %.3f", m.macro_f1, m.accuracy);
     if (m.support[0])

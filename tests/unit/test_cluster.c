@@ -40,8 +40,7 @@ static void campaign_variants_should_form_one_cluster_with_their_authors(void **
     add(cl, 11, "the council voted seven to four and nobody asked the swimmers what they thought of it", "dale");
     add(cl, 12, "tired of paywalls?? get the newsplus app for free and read every story first link in my bio",
         "app_two");
-    add(cl, 13, "tired of paywalls? get newsplus app free - every story before anyone else!! link in bio",
-        "app_one");
+    add(cl, 13, "tired of paywalls? get newsplus app free - every story before anyone else!! link in bio", "app_one");
     struct got g = {0};
     assert_int_equal(chaff_clusterer_each(cl, collect, &g), 0);
     assert_int_equal(g.n, 3);

@@ -14,11 +14,11 @@
 #define EPS 1e-12
 
 /* cmocka 1.1 compares only floats: a double comparison with a message. */
-#define assert_near(got, want, eps)                                                           \
-    do {                                                                                      \
-        double got_ = (got), want_ = (want);                                                  \
-        if (!(got_ - want_ <= (eps) && want_ - got_ <= (eps)))                                \
-            fail_msg("%s is %.17g, expected %.17g", #got, got_, want_);                       \
+#define assert_near(got, want, eps)                                                                                    \
+    do {                                                                                                               \
+        double got_ = (got), want_ = (want);                                                                           \
+        if (!(got_ - want_ <= (eps) && want_ - got_ <= (eps)))                                                         \
+            fail_msg("%s is %.17g, expected %.17g", #got, got_, want_);                                                \
     } while (0)
 
 enum { H = CHAFF_HUMAN, L = CHAFF_LOW_EFFORT, M = CHAFF_MACHINE };
@@ -88,13 +88,13 @@ static void metrics_should_average_f1_over_classes_present_in_the_truth(void **s
     assert_near(o.recall[L], 0.0, EPS);    /* no support: 0 */
     assert_near(o.recall[M], 0.75, EPS);   /* 3/4 */
     assert_near(o.f1[H], 0.8, EPS);
-    assert_near(o.f1[L], 0.0, EPS);           /* P + R = 0 */
-    assert_near(o.f1[M], 6.0 / 7.0, EPS);     /* 2*1*.75/1.75 = 1.5/1.75 */
+    assert_near(o.f1[L], 0.0, EPS);       /* P + R = 0 */
+    assert_near(o.f1[M], 6.0 / 7.0, EPS); /* 2*1*.75/1.75 = 1.5/1.75 */
 
     /* only h and m are present: (0.8 + 6/7) / 2, not / 3 */
     assert_near(o.macro_f1, (0.8 + 6.0 / 7.0) / 2.0, EPS);
-    assert_near(o.accuracy, 7.0 / 9.0, EPS);  /* (4+0+3)/9 */
-    assert_near(o.humans_flagged, 0.2, EPS);  /* (1+0)/5 */
+    assert_near(o.accuracy, 7.0 / 9.0, EPS);   /* (4+0+3)/9 */
+    assert_near(o.humans_flagged, 0.2, EPS);   /* (1+0)/5 */
     assert_near(o.nonhuman_caught, 0.75, EPS); /* (0+0+0+3)/4 */
 }
 
@@ -124,8 +124,8 @@ static void metrics_should_count_low_effort_called_machine_as_caught(void **stat
     assert_near(o.f1[M], 8.0 / 11.0, EPS);
     /* low-effort is present in the truth, so its F1 of 0 counts */
     assert_near(o.macro_f1, (2.0 / 3.0 + 0.0 + 8.0 / 11.0) / 3.0, EPS);
-    assert_near(o.accuracy, 7.0 / 11.0, EPS);  /* (3+0+4)/11 */
-    assert_near(o.humans_flagged, 0.4, EPS);   /* (0+2)/5 */
+    assert_near(o.accuracy, 7.0 / 11.0, EPS); /* (3+0+4)/11 */
+    assert_near(o.humans_flagged, 0.4, EPS);  /* (0+2)/5 */
     /* low-effort predicted machine is still caught: (0+1+0+4)/6 */
     assert_near(o.nonhuman_caught, 5.0 / 6.0, EPS);
 }
@@ -163,7 +163,7 @@ static void metrics_should_handle_a_truth_of_humans_only(void **state)
     assert_near(o.f1[H], 1.0, EPS);
     assert_near(o.precision[L], 0.0, 0.0); /* 0 predicted */
     assert_near(o.precision[M], 0.0, 0.0);
-    assert_near(o.macro_f1, 1.0, EPS);     /* one class present: 1/1 */
+    assert_near(o.macro_f1, 1.0, EPS); /* one class present: 1/1 */
     assert_near(o.accuracy, 1.0, EPS);
     assert_near(o.humans_flagged, 0.0, 0.0);
     assert_near(o.nonhuman_caught, 0.0, 0.0); /* 0 non-humans: 0 */
@@ -181,7 +181,7 @@ static void metrics_should_handle_a_truth_without_humans(void **state)
     assert_near(o.recall[M], 0.0, 0.0);    /* 0/3 */
     assert_near(o.macro_f1, 0.0, 0.0);     /* machine F1 0, the only class present */
     assert_near(o.accuracy, 0.0, 0.0);
-    assert_near(o.humans_flagged, 0.0, 0.0); /* 0 humans: 0 */
+    assert_near(o.humans_flagged, 0.0, 0.0);        /* 0 humans: 0 */
     assert_near(o.nonhuman_caught, 1.0 / 3.0, EPS); /* (0+1)/3 */
 }
 

@@ -27,8 +27,7 @@
 /* cmocka 1.1.5 has no assert_double_equal (its assert_float_equal works in
  * float precision); this one compares doubles within an absolute epsilon. */
 #ifndef assert_double_equal
-static void check_double_equal(double got, double want, double eps, const char *expr, const char *file,
-                               int line)
+static void check_double_equal(double got, double want, double eps, const char *expr, const char *file, int line)
 {
     if (fabs(got - want) <= eps)
         return;
@@ -96,7 +95,9 @@ static void bytes_should_count_utf8_bytes_after_repair(void **state)
     /* h(1) é(2) l(1) l(1) o(1) = 6 */
     assert_double_equal(feat(state, "h\u00e9llo")[F_BYTES], 6, EPS);
     /* a(1) + 0xFF repaired to U+FFFD (3) + b(1) = 5 */
-    assert_double_equal(feat(state, "a\xff" "b")[F_BYTES], 5, EPS);
+    assert_double_equal(feat(state, "a\xff"
+                                    "b")[F_BYTES],
+                        5, EPS);
 }
 
 static void codepoints_should_count_decoded_code_points(void **state)
@@ -221,8 +222,8 @@ static void mattr_should_equal_ttr_up_to_25_words(void **state)
     assert_double_equal(feat(state, "The cat saw THE dog")[F_MATTR], 0.8, EPS);
 }
 
-#define NATO25                                                                                       \
-    "alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november "     \
+#define NATO25                                                                                                         \
+    "alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november "                         \
     "oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee"
 
 static void mattr_should_average_sliding_25_word_windows(void **state)
@@ -528,7 +529,9 @@ static void emoji_only_should_need_units_and_no_letters_or_digits(void **state)
     assert_double_equal(feat(state, "\U0001F44D \U0001F389!")[F_EMOJI_ONLY], 1, EPS);
     assert_double_equal(feat(state, "ok \U0001F44D")[F_EMOJI_ONLY], 0, EPS);
     /* keycaps 1 and 2 are emoji, their digits are not text */
-    assert_double_equal(feat(state, "1\uFE0F\u20E3" "2\uFE0F\u20E3")[F_EMOJI_ONLY], 1, EPS);
+    assert_double_equal(feat(state, "1\uFE0F\u20E3"
+                                    "2\uFE0F\u20E3")[F_EMOJI_ONLY],
+                        1, EPS);
     assert_double_equal(feat(state, "!!!")[F_EMOJI_ONLY], 0, EPS);
     assert_double_equal(feat(state, "")[F_EMOJI_ONLY], 0, EPS);
 }
@@ -536,8 +539,7 @@ static void emoji_only_should_need_units_and_no_letters_or_digits(void **state)
 static void emoji_run_max_should_allow_spaces_inside_a_run(void **state)
 {
     /* 😂😂 then space 😂 -> 3; x breaks; 😂😂 -> 2 */
-    assert_double_equal(feat(state, "\U0001F602\U0001F602 \U0001F602 x \U0001F602\U0001F602")[F_EMOJI_RUN_MAX], 3,
-                        EPS);
+    assert_double_equal(feat(state, "\U0001F602\U0001F602 \U0001F602 x \U0001F602\U0001F602")[F_EMOJI_RUN_MAX], 3, EPS);
     /* 👍🏽 then 👍: same identity -> 2 */
     assert_double_equal(feat(state, "\U0001F44D\U0001F3FD\U0001F44D")[F_EMOJI_RUN_MAX], 2, EPS);
 }
@@ -731,8 +733,8 @@ static void invisible_chars_should_spare_emoji_zwj_and_a_leading_bom(void **stat
 {
     /* leading BOM no; ZWSP in a\u200Bb (1); ZWJ between letters (2); ZWJ
      * inside the family emoji no; soft hyphen (3); RLO (4) -> 4 */
-    assert_double_equal(feat(state, "\uFEFFhi a\u200Bb c\u200Dd \U0001F468\u200D\U0001F469 e\u00ADf \u202Eg")[F_INVISIBLE],
-                        4, EPS);
+    assert_double_equal(
+        feat(state, "\uFEFFhi a\u200Bb c\u200Dd \U0001F468\u200D\U0001F469 e\u00ADf \u202Eg")[F_INVISIBLE], 4, EPS);
 }
 
 static void fancy_alnum_should_count_each_styled_character_once(void **state)
@@ -747,7 +749,11 @@ static void fancy_alnum_should_count_each_styled_character_once(void **state)
 static void replacement_chars_should_count_each_bad_byte(void **state)
 {
     /* 0xFF (1), truncated E2 82 (2 bytes -> 2) -> 3 */
-    assert_double_equal(feat_n(state, "a\xff" "b\xe2\x82", 5)[F_REPLACEMENT_CHARS], 3, EPS);
+    assert_double_equal(feat_n(state,
+                               "a\xff"
+                               "b\xe2\x82",
+                               5)[F_REPLACEMENT_CHARS],
+                        3, EPS);
     /* a U+FFFD already in the text counts too -> 1 */
     assert_double_equal(feat(state, "x\uFFFDy")[F_REPLACEMENT_CHARS], 1, EPS);
 }
@@ -826,23 +832,80 @@ static void lexicon_should_match_normalised_words(void **state)
 /* The 74 features of feature-set version 1, by index. Indices are stable:
  * features may be appended after these, never moved or removed. */
 #define N_BASE 74
-static const char *const base_names[N_BASE] = {
-    "bytes", "codepoints", "graphemes", "words", "sentences", "paragraphs", "sentence_len_mean",
-    "sentence_len_sd", "word_len_mean", "word_len_max",
-    "type_token_ratio", "mattr", "hapax_share", "function_word_rate", "first_person_rate",
-    "second_person_rate", "contraction_rate", "uppercase_share", "allcaps_word_share", "digit_share",
-    "exclamation_rate", "question_rate", "comma_rate", "semicolon_rate", "colon_rate", "ellipsis_rate",
-    "em_dash_rate", "en_dash_rate", "curly_quote_rate", "straight_quote_rate", "paren_rate", "urls",
-    "emails", "mentions", "hashtags", "phone_numbers", "money_amounts", "flesch_reading_ease", "ari",
-    "llm_vocab_rate", "hedge_phrases", "rhetorical_templates", "promo_phrases", "generic_praise",
-    "sentence_caps_share", "ends_with_terminal",
-    "emoji", "emoji_distinct", "emoji_density", "emoji_trailing", "emoji_only", "emoji_run_max",
-    "emoji_zwj_sequences", "emoji_skin_tones", "emoji_flags", "emoji_keycaps", "text_symbols",
-    "ascii_emoticons",
-    "char_run_max", "char_runs3", "immediate_word_repeats", "repeated_bigram_share",
-    "repeated_trigram_share", "compression_ratio", "char_trigram_entropy", "duplicated_lines",
-    "latin_share", "cyrillic_share", "cjk_share", "other_script_share", "mixed_script_words",
-    "invisible_chars", "fancy_alnum", "replacement_chars"};
+static const char *const base_names[N_BASE] = {"bytes",
+                                               "codepoints",
+                                               "graphemes",
+                                               "words",
+                                               "sentences",
+                                               "paragraphs",
+                                               "sentence_len_mean",
+                                               "sentence_len_sd",
+                                               "word_len_mean",
+                                               "word_len_max",
+                                               "type_token_ratio",
+                                               "mattr",
+                                               "hapax_share",
+                                               "function_word_rate",
+                                               "first_person_rate",
+                                               "second_person_rate",
+                                               "contraction_rate",
+                                               "uppercase_share",
+                                               "allcaps_word_share",
+                                               "digit_share",
+                                               "exclamation_rate",
+                                               "question_rate",
+                                               "comma_rate",
+                                               "semicolon_rate",
+                                               "colon_rate",
+                                               "ellipsis_rate",
+                                               "em_dash_rate",
+                                               "en_dash_rate",
+                                               "curly_quote_rate",
+                                               "straight_quote_rate",
+                                               "paren_rate",
+                                               "urls",
+                                               "emails",
+                                               "mentions",
+                                               "hashtags",
+                                               "phone_numbers",
+                                               "money_amounts",
+                                               "flesch_reading_ease",
+                                               "ari",
+                                               "llm_vocab_rate",
+                                               "hedge_phrases",
+                                               "rhetorical_templates",
+                                               "promo_phrases",
+                                               "generic_praise",
+                                               "sentence_caps_share",
+                                               "ends_with_terminal",
+                                               "emoji",
+                                               "emoji_distinct",
+                                               "emoji_density",
+                                               "emoji_trailing",
+                                               "emoji_only",
+                                               "emoji_run_max",
+                                               "emoji_zwj_sequences",
+                                               "emoji_skin_tones",
+                                               "emoji_flags",
+                                               "emoji_keycaps",
+                                               "text_symbols",
+                                               "ascii_emoticons",
+                                               "char_run_max",
+                                               "char_runs3",
+                                               "immediate_word_repeats",
+                                               "repeated_bigram_share",
+                                               "repeated_trigram_share",
+                                               "compression_ratio",
+                                               "char_trigram_entropy",
+                                               "duplicated_lines",
+                                               "latin_share",
+                                               "cyrillic_share",
+                                               "cjk_share",
+                                               "other_script_share",
+                                               "mixed_script_words",
+                                               "invisible_chars",
+                                               "fancy_alnum",
+                                               "replacement_chars"};
 
 static void feature_table_should_keep_the_74_base_features_in_order(void **state)
 {
@@ -853,7 +916,11 @@ static void feature_table_should_keep_the_74_base_features_in_order(void **state
     /* family boundaries: length 0-9, lexical 10-45, emoji 46-57,
      * repetition 58-65, script 66-73 */
     for (int i = 0; i < N_BASE; i++) {
-        int want = i < 10 ? FAM_LENGTH : i < 46 ? FAM_LEXICAL : i < 58 ? FAM_EMOJI : i < 66 ? FAM_REPETITION : FAM_SCRIPT;
+        int want = i < 10   ? FAM_LENGTH
+                   : i < 46 ? FAM_LEXICAL
+                   : i < 58 ? FAM_EMOJI
+                   : i < 66 ? FAM_REPETITION
+                            : FAM_SCRIPT;
         assert_int_equal(chaff_features[i].family, want);
     }
     assert_int_equal(F_BYTES, 0);
@@ -947,11 +1014,27 @@ static void feature_transform_should_log1p_heavy_tailed_counts(void **state)
 /* ------------------------------------------------------------------ */
 /* robustness                                                          */
 
-static const int share_features[] = {
-    F_TTR, F_MATTR, F_HAPAX, F_FUNCTION_WORDS, F_FIRST_PERSON, F_SECOND_PERSON, F_CONTRACTIONS,
-    F_UPPER_SHARE, F_ALLCAPS_WORDS, F_DIGIT_SHARE, F_LLM_VOCAB, F_SENT_CAPS, F_ENDS_TERMINAL,
-    F_EMOJI_DENSITY, F_EMOJI_ONLY, F_BIGRAM_REPEATS, F_TRIGRAM_REPEATS, F_LATIN_SHARE,
-    F_CYRILLIC_SHARE, F_CJK_SHARE, F_OTHER_SCRIPT_SHARE};
+static const int share_features[] = {F_TTR,
+                                     F_MATTR,
+                                     F_HAPAX,
+                                     F_FUNCTION_WORDS,
+                                     F_FIRST_PERSON,
+                                     F_SECOND_PERSON,
+                                     F_CONTRACTIONS,
+                                     F_UPPER_SHARE,
+                                     F_ALLCAPS_WORDS,
+                                     F_DIGIT_SHARE,
+                                     F_LLM_VOCAB,
+                                     F_SENT_CAPS,
+                                     F_ENDS_TERMINAL,
+                                     F_EMOJI_DENSITY,
+                                     F_EMOJI_ONLY,
+                                     F_BIGRAM_REPEATS,
+                                     F_TRIGRAM_REPEATS,
+                                     F_LATIN_SHARE,
+                                     F_CYRILLIC_SHARE,
+                                     F_CJK_SHARE,
+                                     F_OTHER_SCRIPT_SHARE};
 
 /* Every value finite; counts and rates non-negative; shares in [0, 1];
  * readability within its clamps; a few cross-feature invariants. */
@@ -1159,7 +1242,7 @@ static void nul_bytes_should_not_end_the_text(void **state)
 static void one_megabyte_comment_should_extract_finite_values(void **state)
 {
     const char unit[] = "hello world foo\n"; /* 16 bytes */
-    const size_t reps = 65536;                 /* 16 * 65536 = 1 MiB */
+    const size_t reps = 65536;               /* 16 * 65536 = 1 MiB */
     size_t len = reps * 16;
     char *text = malloc(len);
     assert_non_null(text);

@@ -24,17 +24,17 @@
 
 #define BAD_MODELS CHAFF_SOURCE_DIR "/fixtures/bad-models"
 
-#define assert_near(got, want, eps)                                                           \
-    do {                                                                                      \
-        double got_ = (got), want_ = (want);                                                  \
-        if (!(got_ - want_ <= (eps) && want_ - got_ <= (eps)))                                \
-            fail_msg("%s is %.17g, expected %.17g", #got, got_, want_);                       \
+#define assert_near(got, want, eps)                                                                                    \
+    do {                                                                                                               \
+        double got_ = (got), want_ = (want);                                                                           \
+        if (!(got_ - want_ <= (eps) && want_ - got_ <= (eps)))                                                         \
+            fail_msg("%s is %.17g, expected %.17g", #got, got_, want_);                                                \
     } while (0)
 
-#define assert_contains(haystack, needle)                                                     \
-    do {                                                                                      \
-        if (!strstr((haystack), (needle)))                                                    \
-            fail_msg("\"%s\" does not contain \"%s\"", (haystack), (needle));                 \
+#define assert_contains(haystack, needle)                                                                              \
+    do {                                                                                                               \
+        if (!strstr((haystack), (needle)))                                                                             \
+            fail_msg("\"%s\" does not contain \"%s\"", (haystack), (needle));                                          \
     } while (0)
 
 /* ---- a synthetic training set ----
@@ -136,8 +136,8 @@ static void train_should_write_a_model_folder_that_separates_an_easy_set(void **
     o.gamma = 0.05;
     o.folds = 3;
     o.seed = 1;
-    json_t *meta = json_pack("{s:s, s:{s:f, s:f}}", "note", "synthetic", "thresholds", "review_at", 0.375,
-                             "hold_at", 0.875);
+    json_t *meta =
+        json_pack("{s:s, s:{s:f, s:f}}", "note", "synthetic", "thresholds", "review_at", 0.375, "hold_at", 0.875);
     struct chaff_train_result res;
     struct chaff_diag d = {""};
     chaff_err err = chaff_train(raw, y, NROWS, &o, t.path, meta, &res, &d);
@@ -175,7 +175,7 @@ static void train_should_write_a_model_folder_that_separates_an_easy_set(void **
     chaff_model_scale(m, row, scaled);
     assert_near(scaled[F_WORDS], -1, 1e-12);
     assert_near(scaled[F_LATIN_SHARE], 0, 0); /* zero span: 0 */
-    row[F_WORDS] = 29; /* log1p(29) = hi */
+    row[F_WORDS] = 29;                        /* log1p(29) = hi */
     chaff_model_scale(m, row, scaled);
     assert_near(scaled[F_WORDS], 1, 1e-12);
     row[F_WORDS] = 1e9; /* far above hi */
@@ -286,7 +286,7 @@ static void train_should_refuse_a_class_with_fewer_than_two_rows(void **state)
 /* ---- the catalogue of broken model folders ---- */
 
 struct bad_case {
-    const char *dir;  /* folder under fixtures/bad-models */
+    const char *dir; /* folder under fixtures/bad-models */
     chaff_err err;
     const char *file; /* the file diag must name */
     int line;         /* 0: no line number */
@@ -343,8 +343,8 @@ static void model_load_should_accept_the_valid_fixture(void **state)
         fail_msg("%s: %s", chaff_strerror(err), d.msg);
     char want[512], hash[17];
     chaff_feature_set_hash(hash);
-    snprintf(want, sizeof want, "%s/valid (feature set %d/%s, rbf kernel, 6 SV)", BAD_MODELS,
-             CHAFF_FEATURE_SET_VERSION, hash);
+    snprintf(want, sizeof want, "%s/valid (feature set %d/%s, rbf kernel, 6 SV)", BAD_MODELS, CHAFF_FEATURE_SET_VERSION,
+             hash);
     assert_string_equal(chaff_model_describe(m), want);
     double ra, ha;
     chaff_model_thresholds(m, &ra, &ha);
@@ -557,7 +557,7 @@ static void set_thresholds_should_accept_only_ordered_values_in_0_1(void **state
     assert_int_equal(chaff_model_set_thresholds(m, 0.5, 0.5), CHAFF_OK); /* equal is allowed */
     assert_int_equal(chaff_model_set_thresholds(m, 0.25, 0.75), CHAFF_OK);
     /* outside [0, 1], not numbers, or review_at above hold_at */
-    static const double bad[][2] = {{-0.01, 0.5}, {0.5, 1.01}, {1.5, 0.5},      {0.5, -1},        {NAN, 0.5},
+    static const double bad[][2] = {{-0.01, 0.5}, {0.5, 1.01},     {1.5, 0.5},       {0.5, -1},  {NAN, 0.5},
                                     {0.5, NAN},   {INFINITY, 0.5}, {0.5, -INFINITY}, {0.75, 0.5}};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(chaff_model_set_thresholds(m, bad[i][0], bad[i][1]), CHAFF_EINVAL);
@@ -611,7 +611,7 @@ static void verdict_decide_should_act_on_the_share_that_is_not_human(void **stat
     assert_int_equal(v.label, CHAFF_HUMAN);
     assert_int_equal(v.action, CHAFF_REVIEW);
     /* the thresholds are the caller's: 0 reviews everything, 1 holds only certainty */
-    assert_int_equal(decide(1, 0, 0, 0, 1).action, CHAFF_REVIEW);  /* flag 0 >= 0 */
+    assert_int_equal(decide(1, 0, 0, 0, 1).action, CHAFF_REVIEW); /* flag 0 >= 0 */
     assert_int_equal(decide(0.001, 0.5, 0.499, 0, 1).action, CHAFF_REVIEW);
     assert_int_equal(decide(0, 0.5, 0.5, 0, 1).action, CHAFF_HOLD);
     /* hold_at below review_at: holding wins */
@@ -667,7 +667,8 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
             chaff_model_predict_libsvm(m, x, b);
             for (int k = 0; k < CHAFF_NLABELS; k++)
                 assert_near(a[k], b[k], 1e-9);
-            int idx[3] = {trial % CHAFF_NFEATURES, (trial * 7 + 3) % CHAFF_NFEATURES, (trial * 13 + 5) % CHAFF_NFEATURES};
+            int idx[3] = {trial % CHAFF_NFEATURES, (trial * 7 + 3) % CHAFF_NFEATURES,
+                          (trial * 13 + 5) % CHAFF_NFEATURES};
             if (idx[1] == idx[0] || idx[2] == idx[0] || idx[2] == idx[1])
                 continue;
             double val[3] = {0.25, -1.0, 1.5};

@@ -201,16 +201,29 @@ static void jsonl_should_read_every_field_and_skip_blank_lines(void **state)
     chaff_reader *r = open_ok(path, NULL);
     assert_int_equal(chaff_reader_format(r), CHAFF_FMT_JSONL);
     check_rec(next_rec(r), path,
-              &(struct want){.line = 1, .index = 1, .id = "c-101", .author = "marit",
-                             .created_at = "2024-03-02T10:15:00Z", .label = CHAFF_HUMAN, .label_raw = "human",
+              &(struct want){.line = 1,
+                             .index = 1,
+                             .id = "c-101",
+                             .author = "marit",
+                             .created_at = "2024-03-02T10:15:00Z",
+                             .label = CHAFF_HUMAN,
+                             .label_raw = "human",
                              .text = "Loved the bit about the lighthouse keeper."});
     /* an integer id is given as its decimal digits */
     check_rec(next_rec(r), path,
-              &(struct want){.line = 2, .index = 2, .id = "102", .label = CHAFF_LOW_EFFORT,
-                             .label_raw = "low-effort", .text = "first!!!"});
+              &(struct want){.line = 2,
+                             .index = 2,
+                             .id = "102",
+                             .label = CHAFF_LOW_EFFORT,
+                             .label_raw = "low-effort",
+                             .text = "first!!!"});
     /* line 3 is empty; "author":null is no author */
     check_rec(next_rec(r), path,
-              &(struct want){.line = 4, .index = 3, .id = "c-103", .label = CHAFF_MACHINE, .label_raw = "machine",
+              &(struct want){.line = 4,
+                             .index = 3,
+                             .id = "c-103",
+                             .label = CHAFF_MACHINE,
+                             .label_raw = "machine",
                              .text = "As an avid reader, I found this piece insightful and thought-provoking."});
     /* line 5 is spaces and a tab only */
     check_rec(next_rec(r), path, &(struct want){.line = 6, .index = 4, .label = NOLABEL, .text = "no id here"});
@@ -261,8 +274,7 @@ static void jsonl_should_report_a_line_that_is_not_an_object(void **state)
     expect_fail(r, CHAFF_EBADREC, "%s:1: expected a JSON object, got an array", path);
     expect_fail(r, CHAFF_EBADREC, "%s:2: expected a JSON object, got a string", path);
     expect_fail(r, CHAFF_EBADREC, "%s:3: expected a JSON object, got a number", path);
-    check_rec(next_rec(r), path,
-              &(struct want){.line = 4, .index = 1, .label = NOLABEL, .text = "an object at last"});
+    check_rec(next_rec(r), path, &(struct want){.line = 4, .index = 1, .label = NOLABEL, .text = "an object at last"});
     expect_end(r);
     chaff_reader_close(r);
 }
@@ -316,17 +328,31 @@ static void jsonl_should_replace_invalid_utf8_bytes_and_count_them(void **state)
     /* "caf" E9 " ok": E9 starts a 3-byte sequence but a space follows, so
      * it becomes U+FFFD (EF BF BD): 3 + 3 + 3 = 9 bytes, 1 replaced */
     check_rec(next_rec(r), path,
-              &(struct want){.line = 1, .index = 1, .id = "u1", .label = NOLABEL, .text = "caf\xEF\xBF\xBD ok",
-                             .text_len = 9, .n_replaced = 1});
+              &(struct want){.line = 1,
+                             .index = 1,
+                             .id = "u1",
+                             .label = NOLABEL,
+                             .text = "caf\xEF\xBF\xBD ok",
+                             .text_len = 9,
+                             .n_replaced = 1});
     /* FF FE: two bytes that never occur in UTF-8: 2 x 3 = 6 bytes */
     check_rec(next_rec(r), path,
-              &(struct want){.line = 2, .index = 2, .label = NOLABEL, .text = "\xEF\xBF\xBD\xEF\xBF\xBD",
-                             .text_len = 6, .n_replaced = 2});
+              &(struct want){.line = 2,
+                             .index = 2,
+                             .label = NOLABEL,
+                             .text = "\xEF\xBF\xBD\xEF\xBF\xBD",
+                             .text_len = 6,
+                             .n_replaced = 2});
     /* overlong C0 AF in the text (2 bytes: 1 + 3 + 3 + 1 = 8) and FF in the
      * author: n_replaced counts the whole record, 2 + 1 = 3 */
     check_rec(next_rec(r), path,
-              &(struct want){.line = 3, .index = 3, .author = "\xEF\xBF\xBD", .label = NOLABEL,
-                             .text = "x\xEF\xBF\xBD\xEF\xBF\xBDy", .text_len = 8, .n_replaced = 3});
+              &(struct want){.line = 3,
+                             .index = 3,
+                             .author = "\xEF\xBF\xBD",
+                             .label = NOLABEL,
+                             .text = "x\xEF\xBF\xBD\xEF\xBF\xBDy",
+                             .text_len = 8,
+                             .n_replaced = 3});
     /* the count is per record, not carried over */
     check_rec(next_rec(r), path, &(struct want){.line = 4, .index = 4, .label = NOLABEL, .text = "clean"});
     expect_end(r);
@@ -407,17 +433,33 @@ static void csv_should_keep_the_start_line_of_a_multi_line_quoted_row(void **sta
     chaff_reader *r = open_ok(path, NULL);
     assert_int_equal(chaff_reader_format(r), CHAFF_FMT_CSV);
     check_rec(next_rec(r), path,
-              &(struct want){.line = 2, .index = 1, .id = "1", .author = "ana", .created_at = "2024-01-05",
-                             .label = CHAFF_HUMAN, .label_raw = "human", .text = "Plain first row"});
+              &(struct want){.line = 2,
+                             .index = 1,
+                             .id = "1",
+                             .author = "ana",
+                             .created_at = "2024-01-05",
+                             .label = CHAFF_HUMAN,
+                             .label_raw = "human",
+                             .text = "Plain first row"});
     /* the row runs over lines 3, 4 and 5; "" is one quote */
     check_rec(next_rec(r), path,
-              &(struct want){.line = 3, .index = 2, .id = "2", .author = "bo", .created_at = "2024-01-06",
-                             .label = CHAFF_MACHINE, .label_raw = "machine",
+              &(struct want){.line = 3,
+                             .index = 2,
+                             .id = "2",
+                             .author = "bo",
+                             .created_at = "2024-01-06",
+                             .label = CHAFF_MACHINE,
+                             .label_raw = "machine",
                              .text = "A quoted field\nthat spans\nthree lines, with \"quotes\" inside"});
     /* line 6 is empty; an empty date is no date */
     check_rec(next_rec(r), path,
-              &(struct want){.line = 7, .index = 3, .id = "3", .author = "cy", .label = CHAFF_LOW_EFFORT,
-                             .label_raw = "low-effort", .text = "short one"});
+              &(struct want){.line = 7,
+                             .index = 3,
+                             .id = "3",
+                             .author = "cy",
+                             .label = CHAFF_LOW_EFFORT,
+                             .label_raw = "low-effort",
+                             .text = "short one"});
     expect_end(r);
     chaff_reader_close(r);
 }
@@ -428,9 +470,9 @@ static void csv_should_find_the_text_column_whatever_its_case(void **state)
     const char *path = FORMATS "body.csv";
     chaff_reader *r = open_ok(path, NULL);
     /* header Post,Score,Body: no id, author, date or label column */
-    check_rec(next_rec(r), path,
-              &(struct want){.line = 2, .index = 1, .label = NOLABEL,
-                             .text = "The Body column is found whatever its case"});
+    check_rec(
+        next_rec(r), path,
+        &(struct want){.line = 2, .index = 1, .label = NOLABEL, .text = "The Body column is found whatever its case"});
     expect_end(r);
     chaff_reader_close(r);
 }
@@ -454,16 +496,31 @@ static void csv_should_read_the_uci_youtube_spam_header(void **state)
     /* COMMENT_ID -> id, AUTHOR -> author, DATE -> created_at,
      * CONTENT -> text, CLASS 1 -> low-effort and 0 -> human */
     check_rec(next_rec(r), path,
-              &(struct want){.line = 2, .index = 1, .id = "zq81-aa01", .author = "Tova Lind",
-                             .created_at = "2015-01-12T09:14:51", .label = CHAFF_LOW_EFFORT, .label_raw = "1",
+              &(struct want){.line = 2,
+                             .index = 1,
+                             .id = "zq81-aa01",
+                             .author = "Tova Lind",
+                             .created_at = "2015-01-12T09:14:51",
+                             .label = CHAFF_LOW_EFFORT,
+                             .label_raw = "1",
                              .text = "Visit my channel for free gift cards, hurry!!!"});
     check_rec(next_rec(r), path,
-              &(struct want){.line = 3, .index = 2, .id = "zq81-aa02", .author = "Piet K",
-                             .created_at = "2015-01-13T17:02:10", .label = CHAFF_HUMAN, .label_raw = "0",
+              &(struct want){.line = 3,
+                             .index = 2,
+                             .id = "zq81-aa02",
+                             .author = "Piet K",
+                             .created_at = "2015-01-13T17:02:10",
+                             .label = CHAFF_HUMAN,
+                             .label_raw = "0",
                              .text = "the drum part near the end gives me chills"});
     check_rec(next_rec(r), path,
-              &(struct want){.line = 4, .index = 3, .id = "zq81-aa03", .author = "Ola", .label = CHAFF_HUMAN,
-                             .label_raw = "0", .text = "catchy"});
+              &(struct want){.line = 4,
+                             .index = 3,
+                             .id = "zq81-aa03",
+                             .author = "Ola",
+                             .label = CHAFF_HUMAN,
+                             .label_raw = "0",
+                             .text = "catchy"});
     expect_end(r);
     chaff_reader_close(r);
 }
@@ -474,13 +531,17 @@ static void csv_should_report_a_ragged_row_and_read_the_next(void **state)
     const char *path = BAD "ragged.csv";
     chaff_reader *r = open_ok(path, NULL);
     check_rec(next_rec(r), path,
-              &(struct want){.line = 2, .index = 1, .id = "1", .label = CHAFF_HUMAN, .label_raw = "human",
-                             .text = "a full row"});
+              &(struct want){
+                  .line = 2, .index = 1, .id = "1", .label = CHAFF_HUMAN, .label_raw = "human", .text = "a full row"});
     /* "2,human" stops before the text column (the third) */
     expect_fail(r, CHAFF_EBADREC, "%s:3: row has 2 fields, the header has 3", path);
     assert_int_equal(chaff_reader_record_line(r), 3);
     check_rec(next_rec(r), path,
-              &(struct want){.line = 4, .index = 2, .id = "3", .label = CHAFF_MACHINE, .label_raw = "machine",
+              &(struct want){.line = 4,
+                             .index = 2,
+                             .id = "3",
+                             .label = CHAFF_MACHINE,
+                             .label_raw = "machine",
                              .text = "after the ragged row"});
     expect_end(r);
     chaff_reader_close(r);
@@ -491,7 +552,8 @@ static void csv_should_report_a_quote_inside_an_unquoted_field_and_read_on(void 
     (void)state;
     const char *path = BAD "malformed.csv";
     chaff_reader *r = open_ok(path, NULL);
-    check_rec(next_rec(r), path, &(struct want){.line = 2, .index = 1, .id = "1", .label = NOLABEL, .text = "fine row"});
+    check_rec(next_rec(r), path,
+              &(struct want){.line = 2, .index = 1, .id = "1", .label = NOLABEL, .text = "fine row"});
     expect_fail(r, CHAFF_EBADREC,
                 "%s:3: malformed CSV row (error parsing data while strict checking enabled, "
                 "e.g. a quote inside an unquoted field); skipped",
@@ -507,7 +569,8 @@ static void csv_should_report_an_unterminated_quote_at_end_of_file(void **state)
     (void)state;
     const char *path = BAD "unterminated.csv";
     chaff_reader *r = open_ok(path, NULL);
-    check_rec(next_rec(r), path, &(struct want){.line = 2, .index = 1, .id = "1", .label = NOLABEL, .text = "good row"});
+    check_rec(next_rec(r), path,
+              &(struct want){.line = 2, .index = 1, .id = "1", .label = NOLABEL, .text = "good row"});
     /* the quote opens on line 3 and is never closed */
     expect_fail(r, CHAFF_EBADREC, "%s:3: unterminated quoted field runs to the end of the file; row skipped", path);
     assert_int_equal(chaff_reader_record_line(r), 3);
@@ -578,8 +641,13 @@ static void csv_should_measure_a_multi_line_row_against_max_bytes(void **state)
     assert_int_equal(next_rec(r)->line, 2);
     expect_fail(r, CHAFF_ETOOBIG, "%s:3: record of 87 bytes is over --max-bytes 86; skipped", path);
     check_rec(next_rec(r), path,
-              &(struct want){.line = 7, .index = 2, .id = "3", .author = "cy", .label = CHAFF_LOW_EFFORT,
-                             .label_raw = "low-effort", .text = "short one"});
+              &(struct want){.line = 7,
+                             .index = 2,
+                             .id = "3",
+                             .author = "cy",
+                             .label = CHAFF_LOW_EFFORT,
+                             .label_raw = "low-effort",
+                             .text = "short one"});
     expect_end(r);
     chaff_reader_close(r);
 }
@@ -622,14 +690,20 @@ static void tsv_should_read_label_tab_text_lines(void **state)
     chaff_reader *r = open_ok(path, NULL);
     assert_int_equal(chaff_reader_format(r), CHAFF_FMT_TSV);
     check_rec(next_rec(r), path,
-              &(struct want){.line = 1, .index = 1, .label = CHAFF_HUMAN, .label_raw = "human",
+              &(struct want){.line = 1,
+                             .index = 1,
+                             .label = CHAFF_HUMAN,
+                             .label_raw = "human",
                              .text = "I walked there last spring, the path was muddy"});
-    check_rec(next_rec(r), path,
-              &(struct want){.line = 2, .index = 2, .label = CHAFF_LOW_EFFORT, .label_raw = "low-effort",
-                             .text = "nice"});
+    check_rec(
+        next_rec(r), path,
+        &(struct want){.line = 2, .index = 2, .label = CHAFF_LOW_EFFORT, .label_raw = "low-effort", .text = "nice"});
     /* the text is everything after the first tab, later tabs included */
     check_rec(next_rec(r), path,
-              &(struct want){.line = 3, .index = 3, .label = CHAFF_MACHINE, .label_raw = "machine",
+              &(struct want){.line = 3,
+                             .index = 3,
+                             .label = CHAFF_MACHINE,
+                             .label_raw = "machine",
                              .text = "In conclusion, this highlights the value of community.\twith a tab inside"});
     expect_end(r);
     chaff_reader_close(r);
@@ -643,9 +717,10 @@ static void tsv_should_report_an_unknown_label_and_a_line_without_a_tab(void **s
     check_rec(next_rec(r), path,
               &(struct want){.line = 1, .index = 1, .label = CHAFF_HUMAN, .label_raw = "human", .text = "fine"});
     expect_fail(r, CHAFF_EBADREC, "%s:2: unknown label 'spam' (expected human, low-effort or machine)", path);
-    check_rec(next_rec(r), path,
-              &(struct want){.line = 3, .index = 2, .label = CHAFF_MACHINE, .label_raw = "machine",
-                             .text = "after the bad label"});
+    check_rec(
+        next_rec(r), path,
+        &(struct want){
+            .line = 3, .index = 2, .label = CHAFF_MACHINE, .label_raw = "machine", .text = "after the bad label"});
     expect_fail(r, CHAFF_EBADREC, "%s:4: expected label<TAB>text", path);
     expect_end(r);
     chaff_reader_close(r);
@@ -656,12 +731,14 @@ static void tsv_should_read_columns_named_by_a_header_row(void **state)
     (void)state;
     const char *path = FORMATS "header.tsv";
     chaff_reader *r = open_ok(path, NULL);
-    check_rec(next_rec(r), path,
-              &(struct want){.line = 2, .index = 1, .id = "t1", .label = CHAFF_HUMAN, .label_raw = "human",
-                             .text = "first row text"});
-    check_rec(next_rec(r), path,
-              &(struct want){.line = 3, .index = 2, .id = "t2", .label = CHAFF_MACHINE, .label_raw = "machine",
-                             .text = "second row"});
+    check_rec(
+        next_rec(r), path,
+        &(struct want){
+            .line = 2, .index = 1, .id = "t1", .label = CHAFF_HUMAN, .label_raw = "human", .text = "first row text"});
+    check_rec(
+        next_rec(r), path,
+        &(struct want){
+            .line = 3, .index = 2, .id = "t2", .label = CHAFF_MACHINE, .label_raw = "machine", .text = "second row"});
     /* two fields: the label column is missing, which is no label */
     check_rec(next_rec(r), path,
               &(struct want){.line = 4, .index = 3, .id = "t3", .label = NOLABEL, .text = "no label here"});
@@ -720,9 +797,16 @@ static void gzip_should_give_the_same_records_as_the_plain_file(void **state)
         n++;
         assert_string_equal(y->source, gz);
         check_rec(y, gz,
-                  &(struct want){.line = x->line, .index = x->index, .id = x->id, .author = x->author,
-                                 .created_at = x->created_at, .label = x->label, .label_raw = x->label_raw,
-                                 .text = x->text, .text_len = x->text_len, .n_replaced = x->n_replaced});
+                  &(struct want){.line = x->line,
+                                 .index = x->index,
+                                 .id = x->id,
+                                 .author = x->author,
+                                 .created_at = x->created_at,
+                                 .label = x->label,
+                                 .label_raw = x->label_raw,
+                                 .text = x->text,
+                                 .text_len = x->text_len,
+                                 .n_replaced = x->n_replaced});
     }
     assert_int_equal(n, 4);
     chaff_reader_close(a);
@@ -756,8 +840,8 @@ static void gzip_should_report_truncated_data_after_the_records_before_the_cut(v
     const char *gz = "test_reader-truncated.jsonl.gz";
     unsigned char buf[512];
     size_t cut;
-    size_t total = gzip_two_parts("{\"text\":\"one\"}\n{\"text\":\"two\"}\n", "{\"text\":\"three\"}\n", buf,
-                                  sizeof buf, &cut);
+    size_t total =
+        gzip_two_parts("{\"text\":\"one\"}\n{\"text\":\"two\"}\n", "{\"text\":\"three\"}\n", buf, sizeof buf, &cut);
     assert_true(cut < total);
     /* the file stops right after the sync flush that follows line 2 */
     write_file(gz, buf, cut);
@@ -838,7 +922,8 @@ static void format_should_be_sniffed_from_the_first_line_without_extension(void 
     chaff_reader *r = open_ok(path, NULL);
     assert_int_equal(chaff_reader_format(r), CHAFF_FMT_JSONL);
     /* line 1 is empty: the sniffed line keeps its number */
-    check_rec(next_rec(r), path, &(struct want){.line = 2, .index = 1, .id = "s1", .label = NOLABEL, .text = "sniffed"});
+    check_rec(next_rec(r), path,
+              &(struct want){.line = 2, .index = 1, .id = "s1", .label = NOLABEL, .text = "sniffed"});
     check_rec(next_rec(r), path, &(struct want){.line = 3, .index = 2, .label = NOLABEL, .text = "two"});
     expect_end(r);
     chaff_reader_close(r);
@@ -846,18 +931,18 @@ static void format_should_be_sniffed_from_the_first_line_without_extension(void 
     path = FORMATS "sniff-csv";
     r = open_ok(path, NULL);
     assert_int_equal(chaff_reader_format(r), CHAFF_FMT_CSV);
-    check_rec(next_rec(r), path,
-              &(struct want){.line = 2, .index = 1, .label = CHAFF_HUMAN, .label_raw = "human",
-                             .text = "sniffed csv row"});
+    check_rec(
+        next_rec(r), path,
+        &(struct want){.line = 2, .index = 1, .label = CHAFF_HUMAN, .label_raw = "human", .text = "sniffed csv row"});
     expect_end(r);
     chaff_reader_close(r);
 
     path = FORMATS "sniff-tsv";
     r = open_ok(path, NULL);
     assert_int_equal(chaff_reader_format(r), CHAFF_FMT_TSV);
-    check_rec(next_rec(r), path,
-              &(struct want){.line = 1, .index = 1, .label = CHAFF_HUMAN, .label_raw = "human",
-                             .text = "sniffed tsv row"});
+    check_rec(
+        next_rec(r), path,
+        &(struct want){.line = 1, .index = 1, .label = CHAFF_HUMAN, .label_raw = "human", .text = "sniffed tsv row"});
     expect_end(r);
     chaff_reader_close(r);
 

@@ -95,12 +95,16 @@ static void raw_should_repair_invalid_utf8_like_the_text(void **state)
 {
     (void)state;
     /* the lone byte 0xFF inside the text becomes U+FFFD (EF BF BD) */
-    static const char in[] = "{\"text\":\"a\xFF" "b\"}\n";
+    static const char in[] = "{\"text\":\"a\xFF"
+                             "b\"}\n";
     write_file("raw2.jsonl", in, sizeof in - 1);
     chaff_reader *r = open_ok("raw2.jsonl", CHAFF_FMT_JSONL);
     next_ok(r);
     /* {"text":"a + EF BF BD + b"}: 9 + 1 + 3 + 1 + 2 = 16 bytes */
-    expect_raw(r, "{\"text\":\"a\xEF\xBF\xBD" "b\"}", 16);
+    expect_raw(r,
+               "{\"text\":\"a\xEF\xBF\xBD"
+               "b\"}",
+               16);
     chaff_reader_close(r);
     unlink("raw2.jsonl");
 }

@@ -18,11 +18,11 @@
 
 #include "store.h"
 
-#define assert_near(got, want, eps)                                                           \
-    do {                                                                                      \
-        double got_ = (got), want_ = (want);                                                  \
-        if (!(got_ - want_ <= (eps) && want_ - got_ <= (eps)))                                \
-            fail_msg("%s is %.17g, expected %.17g", #got, got_, want_);                       \
+#define assert_near(got, want, eps)                                                                                    \
+    do {                                                                                                               \
+        double got_ = (got), want_ = (want);                                                                           \
+        if (!(got_ - want_ <= (eps) && want_ - got_ <= (eps)))                                                         \
+            fail_msg("%s is %.17g, expected %.17g", #got, got_, want_);                                                \
     } while (0)
 
 /* ---- helpers ---- */
@@ -156,8 +156,7 @@ static void store_open_should_create_the_schema_at_user_version_2(void **state)
     static const char *const tables[] = {"runs", "comments", "scores", "reviews", "clusters"};
     for (size_t i = 0; i < 5; i++) {
         char sql[128];
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
-                 tables[i]);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'", tables[i]);
         assert_int_equal(query_int(db, sql), 1);
     }
     /* 5 tables, nothing else */
@@ -292,8 +291,10 @@ static void store_run_should_write_exactly_the_expected_rows(void **state)
     char s[256];
     /* the run row is committed at once, status running, no counts */
     assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 1);
-    query_text(db, "SELECT status || '|' || model || '|' || inputs || '|' || n_read || n_scored || n_errors"
-                   " FROM runs WHERE id = 1", s, sizeof s);
+    query_text(db,
+               "SELECT status || '|' || model || '|' || inputs || '|' || n_read || n_scored || n_errors"
+               " FROM runs WHERE id = 1",
+               s, sizeof s);
     assert_string_equal(s, "running|models/x (feature set 1/abc)|[\"in.jsonl\"]|000");
     query_text(db, "SELECT finished_at FROM runs WHERE id = 1", s, sizeof s);
     assert_string_equal(s, "<null>");
@@ -327,18 +328,23 @@ static void store_run_should_write_exactly_the_expected_rows(void **state)
     assert_string_equal(s, "running|2|2|0");
 
     /* comment 1: every column; sha256("abc") is the FIPS 180-2 example */
-    query_text(db, "SELECT source || '|' || source_id || '|' || author || '|' || created_at || '|' || text || '|' ||"
-                   " text_sha256 FROM comments WHERE id = 1", s, sizeof s);
+    query_text(db,
+               "SELECT source || '|' || source_id || '|' || author || '|' || created_at || '|' || text || '|' ||"
+               " text_sha256 FROM comments WHERE id = 1",
+               s, sizeof s);
     assert_string_equal(s, "in.jsonl|c-1|pebble_fan|2024-05-01T10:00:00Z|abc|"
                            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     /* comment 2 has no id, author or date */
     assert_int_equal(query_int(db, "SELECT source_id IS NULL AND author IS NULL AND created_at IS NULL"
-                                   " FROM comments WHERE id = 2"), 1);
+                                   " FROM comments WHERE id = 2"),
+                     1);
     query_text(db, "SELECT text FROM comments WHERE id = 2", s, sizeof s);
     assert_string_equal(s, "second comment");
 
-    query_text(db, "SELECT comment_id || '|' || run_id || '|' || label || '|' || action || '|' || reasons"
-                   " FROM scores WHERE comment_id = 1", s, sizeof s);
+    query_text(db,
+               "SELECT comment_id || '|' || run_id || '|' || label || '|' || action || '|' || reasons"
+               " FROM scores WHERE comment_id = 1",
+               s, sizeof s);
     assert_string_equal(s, "1|1|machine|hold|[\"3 emoji, 2 at the end\",\"a \\\"quoted\\\" reason\"]");
     assert_near((double)query_int(db, "SELECT p_human * 1000 FROM scores WHERE comment_id = 1"), 125, 0);
     assert_near((double)query_int(db, "SELECT p_low_effort * 1000 FROM scores WHERE comment_id = 1"), 250, 0);
@@ -402,8 +408,10 @@ static void store_should_reuse_a_comment_scored_in_an_earlier_run(void **state)
     query_text(db, "SELECT text FROM comments WHERE id = 2", s, sizeof s);
     assert_string_equal(s, "the bus was late again!");
     assert_int_equal(query_int(db, "SELECT count(*) FROM scores"), 3);
-    query_text(db, "SELECT group_concat(run_id || ':' || comment_id || ':' || label, ',') FROM"
-                   " (SELECT * FROM scores ORDER BY run_id, comment_id)", s, sizeof s);
+    query_text(db,
+               "SELECT group_concat(run_id || ':' || comment_id || ':' || label, ',') FROM"
+               " (SELECT * FROM scores ORDER BY run_id, comment_id)",
+               s, sizeof s);
     assert_string_equal(s, "1:1:human,2:1:machine,2:2:machine");
     sqlite3_close(db);
     tmp_remove(&t);
@@ -436,8 +444,10 @@ static void store_should_dedup_a_record_without_id_by_text_within_its_source(voi
     char s[128];
     assert_int_equal(query_int(db, "SELECT count(*) FROM comments"), 3);
     assert_int_equal(query_int(db, "SELECT count(*) FROM comments WHERE source = 'dump.txt'"), 2);
-    query_text(db, "SELECT group_concat(run_id || ':' || comment_id, ',') FROM"
-                   " (SELECT * FROM scores ORDER BY run_id, comment_id)", s, sizeof s);
+    query_text(db,
+               "SELECT group_concat(run_id || ':' || comment_id, ',') FROM"
+               " (SELECT * FROM scores ORDER BY run_id, comment_id)",
+               s, sizeof s);
     assert_string_equal(s, "1:1,1:2,1:3,2:1");
     sqlite3_close(db);
     tmp_remove(&t);
