@@ -17,6 +17,28 @@ struct chaff_store {
     int64_t last_comment;
 };
 
+/* Schema 2's additions, shared by a new database and the 1 -> 2 upgrade. */
+#define COMMENT_IDENTITY_DDL                                                                                           \
+    "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_id_text ON comments(source, source_id, text_sha256)\n"       \
+    "  WHERE source_id IS NOT NULL;\n"
+#define CLUSTERS_AND_QUEUE_DDL                                                                                         \
+    "CREATE TABLE IF NOT EXISTS clusters(\n"                                                                           \
+    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"                                                                 \
+    "  comment_id INTEGER NOT NULL REFERENCES comments(id),\n"                                                         \
+    "  cluster INTEGER NOT NULL,\n"                                                                                    \
+    "  size INTEGER NOT NULL,\n"                                                                                       \
+    "  authors INTEGER NOT NULL,\n"                                                                                    \
+    "  PRIMARY KEY(run_id, comment_id));\n"                                                                            \
+    "CREATE VIEW IF NOT EXISTS review_queue AS\n"                                                                      \
+    "  SELECT s.comment_id, s.run_id, c.source, c.source_id, c.author, c.created_at, c.text, s.label,\n"               \
+    "         s.p_human, s.p_low_effort, s.p_machine, s.action, s.reasons,\n"                                          \
+    "         COALESCE(k.size, 1) AS cluster_size, k.cluster\n"                                                        \
+    "  FROM scores s JOIN comments c ON c.id = s.comment_id\n"                                                         \
+    "  LEFT JOIN clusters k ON k.run_id = s.run_id AND k.comment_id = s.comment_id\n"                                  \
+    "  WHERE s.run_id = (SELECT max(id) FROM runs) AND s.action != 'pass'\n"                                           \
+    "    AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.comment_id = s.comment_id)\n"                                 \
+    "  ORDER BY max(s.p_low_effort, s.p_machine) DESC, cluster_size DESC, s.comment_id;\n"
+
 static const char *const schema =
     "CREATE TABLE IF NOT EXISTS runs(\n"
     "  id INTEGER PRIMARY KEY,\n"
@@ -35,9 +57,7 @@ static const char *const schema =
     "  author TEXT,\n"
     "  created_at TEXT,\n"
     "  text TEXT NOT NULL,\n"
-    "  text_sha256 TEXT NOT NULL);\n"
-    "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_id_text ON comments(source, source_id, text_sha256)\n"
-    "  WHERE source_id IS NOT NULL;\n"
+    "  text_sha256 TEXT NOT NULL);\n" COMMENT_IDENTITY_DDL
     "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_hash ON comments(source, text_sha256)\n"
     "  WHERE source_id IS NULL;\n"
     "CREATE TABLE IF NOT EXISTS scores(\n"
@@ -58,48 +78,14 @@ static const char *const schema =
     "  reviewer TEXT,\n"
     "  note TEXT,\n"
     "  reviewed_at TEXT NOT NULL);\n"
-    "CREATE INDEX IF NOT EXISTS reviews_by_comment ON reviews(comment_id);\n"
-    "CREATE TABLE IF NOT EXISTS clusters(\n"
-    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
-    "  comment_id INTEGER NOT NULL REFERENCES comments(id),\n"
-    "  cluster INTEGER NOT NULL,\n"
-    "  size INTEGER NOT NULL,\n"
-    "  authors INTEGER NOT NULL,\n"
-    "  PRIMARY KEY(run_id, comment_id));\n"
-    "CREATE VIEW IF NOT EXISTS review_queue AS\n"
-    "  SELECT s.comment_id, s.run_id, c.source, c.source_id, c.author, c.created_at, c.text, s.label,\n"
-    "         s.p_human, s.p_low_effort, s.p_machine, s.action, s.reasons,\n"
-    "         COALESCE(k.size, 1) AS cluster_size, k.cluster\n"
-    "  FROM scores s JOIN comments c ON c.id = s.comment_id\n"
-    "  LEFT JOIN clusters k ON k.run_id = s.run_id AND k.comment_id = s.comment_id\n"
-    "  WHERE s.run_id = (SELECT max(id) FROM runs) AND s.action != 'pass'\n"
-    "    AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.comment_id = s.comment_id)\n"
-    "  ORDER BY max(s.p_low_effort, s.p_machine) DESC, cluster_size DESC, s.comment_id;\n";
+    "CREATE INDEX IF NOT EXISTS reviews_by_comment ON reviews(comment_id);\n" CLUSTERS_AND_QUEUE_DDL;
 
 /* Upgrades, one per version: from N to N + 1 at upgrade[N - 1]. */
 static const char *const upgrade[] = {
     /* 1 -> 2: a comment is the same when its text is too (an id reused with
      * another text, e.g. stdin or a rewritten file, is another comment);
      * near-duplicate clusters per run */
-    "DROP INDEX IF EXISTS comments_by_source_id;\n"
-    "CREATE UNIQUE INDEX IF NOT EXISTS comments_by_source_id_text ON comments(source, source_id, text_sha256)\n"
-    "  WHERE source_id IS NOT NULL;\n"
-    "CREATE TABLE IF NOT EXISTS clusters(\n"
-    "  run_id INTEGER NOT NULL REFERENCES runs(id),\n"
-    "  comment_id INTEGER NOT NULL REFERENCES comments(id),\n"
-    "  cluster INTEGER NOT NULL,\n"
-    "  size INTEGER NOT NULL,\n"
-    "  authors INTEGER NOT NULL,\n"
-    "  PRIMARY KEY(run_id, comment_id));\n"
-    "CREATE VIEW IF NOT EXISTS review_queue AS\n"
-    "  SELECT s.comment_id, s.run_id, c.source, c.source_id, c.author, c.created_at, c.text, s.label,\n"
-    "         s.p_human, s.p_low_effort, s.p_machine, s.action, s.reasons,\n"
-    "         COALESCE(k.size, 1) AS cluster_size, k.cluster\n"
-    "  FROM scores s JOIN comments c ON c.id = s.comment_id\n"
-    "  LEFT JOIN clusters k ON k.run_id = s.run_id AND k.comment_id = s.comment_id\n"
-    "  WHERE s.run_id = (SELECT max(id) FROM runs) AND s.action != 'pass'\n"
-    "    AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.comment_id = s.comment_id)\n"
-    "  ORDER BY max(s.p_low_effort, s.p_machine) DESC, cluster_size DESC, s.comment_id;\n",
+    "DROP INDEX IF EXISTS comments_by_source_id;\n" COMMENT_IDENTITY_DDL CLUSTERS_AND_QUEUE_DDL,
 };
 
 static chaff_err db_err(chaff_store *st, int rc, struct chaff_diag *diag, const char *what)
