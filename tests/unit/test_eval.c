@@ -9,17 +9,12 @@
 
 #include <cmocka.h>
 
+#include "testing.h"
+
 #include "train.h"
 
 #define EPS 1e-12
 
-/* cmocka 1.1 compares only floats: a double comparison with a message. */
-#define assert_near(got, want, eps)                                                                                    \
-    do {                                                                                                               \
-        double got_ = (got), want_ = (want);                                                                           \
-        if (!(got_ - want_ <= (eps) && want_ - got_ <= (eps)))                                                         \
-            fail_msg("%s is %.17g, expected %.17g", #got, got_, want_);                                                \
-    } while (0)
 
 enum { H = CHAFF_HUMAN, L = CHAFF_LOW_EFFORT, M = CHAFF_MACHINE };
 

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "testing.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,12 +26,6 @@
 
 #define BAD_MODELS CHAFF_SOURCE_DIR "/fixtures/bad-models"
 
-#define assert_near(got, want, eps)                                                                                    \
-    do {                                                                                                               \
-        double got_ = (got), want_ = (want);                                                                           \
-        if (!(got_ - want_ <= (eps) && want_ - got_ <= (eps)))                                                         \
-            fail_msg("%s is %.17g, expected %.17g", #got, got_, want_);                                                \
-    } while (0)
 
 #define assert_contains(haystack, needle)                                                                              \
     do {                                                                                                               \

@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "testing.h"
+
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -18,12 +20,6 @@
 
 #include "store.h"
 
-#define assert_near(got, want, eps)                                                                                    \
-    do {                                                                                                               \
-        double got_ = (got), want_ = (want);                                                                           \
-        if (!(got_ - want_ <= (eps) && want_ - got_ <= (eps)))                                                         \
-            fail_msg("%s is %.17g, expected %.17g", #got, got_, want_);                                                \
-    } while (0)
 
 /* ---- helpers ---- */
 
