@@ -15,7 +15,6 @@
 
 #define EPS 1e-12
 
-
 enum { H = CHAFF_HUMAN, L = CHAFF_LOW_EFFORT, M = CHAFF_MACHINE };
 
 static void metrics_should_match_hand_arithmetic_on_a_balanced_matrix(void **state)

@@ -26,7 +26,6 @@
 
 #define BAD_MODELS CHAFF_SOURCE_DIR "/fixtures/bad-models"
 
-
 #define assert_contains(haystack, needle)                                                                              \
     do {                                                                                                               \
         if (!strstr((haystack), (needle)))                                                                             \

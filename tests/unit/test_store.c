@@ -20,7 +20,6 @@
 
 #include "store.h"
 
-
 /* ---- helpers ---- */
 
 struct tmp {
