@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "normalize.h"
 #include "util.h"
 
 struct chaff_store {
@@ -87,6 +88,35 @@ static const char *const upgrade[] = {
      * near-duplicate clusters per run */
     "DROP INDEX IF EXISTS comments_by_source_id;\n" COMMENT_IDENTITY_DDL CLUSTERS_AND_QUEUE_DDL,
 };
+
+/* A JSON string holding s, with invalid UTF-8 repaired: jansson refuses
+ * it, and a reason cut at CHAFF_REASON_SIZE may end inside a character.
+ * NULL when out of memory. */
+static json_t *json_text(const char *s)
+{
+    struct chaff_buf b = {0};
+    json_t *j = NULL;
+    if (chaff_utf8_sanitize(s, strlen(s), &b, NULL) == CHAFF_OK && chaff_buf_reserve(&b, 0) == CHAFF_OK)
+        j = json_stringn(b.data, b.len);
+    chaff_buf_free(&b);
+    return j;
+}
+
+/* The verdict's reasons as a compact JSON array (the caller frees it);
+ * NULL when out of memory. */
+static char *reasons_json(const struct chaff_verdict *v)
+{
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < v->n_reasons; i++) {
+        if (json_array_append_new(arr, json_text(v->reasons[i])) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    char *text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+    json_decref(arr);
+    return text;
+}
 
 static chaff_err db_err(chaff_store *st, int rc, struct chaff_diag *diag, const char *what)
 {
@@ -342,13 +372,9 @@ chaff_err chaff_store_add(chaff_store *st, int64_t run_id, const struct chaff_re
             return db_err(st, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc, diag, "cannot find a stored comment");
         st->last_comment = cid;
     }
-    json_t *arr = json_array();
-    for (int i = 0; i < v->n_reasons; i++)
-        json_array_append_new(arr, json_string(v->reasons[i]));
-    char *reasons = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
+    char *reasons = reasons_json(v);
     if (!reasons)
-        return CHAFF_ENOMEM;
+        return chaff_diagf(diag, CHAFF_ENOMEM, "%s:%lu: out of memory for the reasons", rec->source, rec->line);
     q = st->ins_score;
     sqlite3_bind_int64(q, 1, cid);
     sqlite3_bind_int64(q, 2, run_id);
@@ -458,20 +484,30 @@ chaff_err chaff_store_add_cluster(chaff_store *st, int64_t run_id, int64_t comme
     sqlite3_bind_int64(q, 2, comment_id);
     rc = sqlite3_step(q);
     json_t *arr = NULL;
-    if (rc == SQLITE_ROW)
-        arr = json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL);
+    json_error_t jerr;
+    jerr.text[JSON_ERROR_TEXT_LENGTH - 1] = 0;
+    if (rc == SQLITE_ROW) {
+        const char *old = (const char *)sqlite3_column_text(q, 0);
+        arr = old ? json_loads(old, 0, &jerr) : NULL;
+        if (!old && sqlite3_errcode(st->db) == SQLITE_NOMEM)
+            rc = SQLITE_NOMEM;
+    }
     sqlite3_reset(q);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_err(st, rc, diag, "cannot read a score");
+    /* the reasons this run stored are never dropped for want of memory */
+    if (!arr && json_error_code(&jerr) == json_error_out_of_memory)
+        return chaff_diagf(diag, CHAFF_ENOMEM, "%s: out of memory for a cluster's reason", st->path);
     if (!json_is_array(arr)) {
         json_decref(arr);
         arr = json_array();
     }
-    json_array_insert_new(arr, 0, json_string(reason));
-    char *text = json_dumps(arr, JSON_COMPACT);
+    char *text = NULL;
+    if (arr && json_array_insert_new(arr, 0, json_text(reason)) == 0)
+        text = json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     if (!text)
-        return CHAFF_ENOMEM;
+        return chaff_diagf(diag, CHAFF_ENOMEM, "%s: out of memory for a cluster's reason", st->path);
     q = st->upd_score;
     sqlite3_bind_int64(q, 1, run_id);
     sqlite3_bind_int64(q, 2, comment_id);
