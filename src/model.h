@@ -33,24 +33,24 @@ double chaff_model_scale_one(const chaff_model *m, int i, double raw);
  * Allocates a work area per call: hot paths use chaff_model_predict_work. */
 void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS]);
 
-/* Doubles each work area of chaff_model_predict_work must hold (the
- * number of support vectors). */
+/* Doubles a work area of chaff_model_predict_work must hold. */
 size_t chaff_model_work_size(const chaff_model *m);
 
-/* As chaff_model_predict_scaled, with caller-owned work areas: work gets
- * each support vector's squared distance (RBF) or dot product (linear)
- * with scaled, for chaff_model_predict_changed; kv is scratch. ev (may be
- * NULL) gets each class's evidence: the sum of the unclamped pairwise
- * Platt log-odds, which still moves where probabilities saturate. */
-void chaff_model_predict_work(const chaff_model *m, const double *scaled, double *work, double *kv,
-                              double p[CHAFF_NLABELS], double *ev);
+/* As chaff_model_predict_scaled, with a caller-owned work area of
+ * chaff_model_work_size doubles, which keeps what
+ * chaff_model_group_evidence needs. ev (may be NULL) gets each class's
+ * evidence: the sum of the unclamped pairwise Platt log-odds, which still
+ * moves where probabilities saturate. */
+void chaff_model_predict_work(const chaff_model *m, const double *scaled, double *work, double p[CHAFF_NLABELS],
+                              double *ev);
 
-/* Probabilities for scaled with features idx[0..n) set to val[0..n),
- * given work from chaff_model_predict_work on scaled itself; tmp and kv
- * are scratch of chaff_model_work_size doubles. */
-void chaff_model_predict_changed(const chaff_model *m, const double *scaled, const double *work, const int *idx,
-                                 const double *val, int n, double *tmp, double *kv, double p[CHAFF_NLABELS],
-                                 double *ev);
+/* Given work and base (its ev) from chaff_model_predict_work on scaled:
+ * ev[g] is each class's evidence with the features of reason group g
+ * (verdict.h) set to their typical human values
+ * (chaff_model_human_typical), for every group, in one pass over the
+ * support vectors (to about 1e-9: reasons only rank groups). */
+void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double *work,
+                                const double base[CHAFF_NLABELS], double ev[][CHAFF_NLABELS]);
 
 /* The same probabilities through libsvm's svm_predict_probability (for
  * tests: the dense path must agree with it). */

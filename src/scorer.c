@@ -14,7 +14,7 @@ struct chaff_scorer {
     chaff_fctx *ctx;
     double raw[CHAFF_NFEATURES];
     double scaled[CHAFF_NFEATURES];
-    double *work; /* 3 x chaff_model_work_size: distances, then scratch */
+    double *work; /* chaff_model_work_size doubles */
     double ev[CHAFF_NLABELS];
 };
 
@@ -32,7 +32,7 @@ chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **out)
         free(s);
         return err;
     }
-    s->work = chaff_calloc(3 * chaff_model_work_size(model), sizeof *s->work);
+    s->work = chaff_calloc(chaff_model_work_size(model), sizeof *s->work);
     if (!s->work) {
         chaff_scorer_free(s);
         return CHAFF_ENOMEM;
@@ -59,12 +59,11 @@ chaff_err chaff_score(chaff_scorer *s, const char *text, size_t len, struct chaf
     if (err)
         return err;
     chaff_model_scale(s->model, s->raw, s->scaled);
-    size_t l = chaff_model_work_size(s->model);
-    chaff_model_predict_work(s->model, s->scaled, s->work, s->work + l, v->p, s->ev);
+    chaff_model_predict_work(s->model, s->scaled, s->work, v->p, s->ev);
     double review_at, hold_at;
     chaff_model_thresholds(s->model, &review_at, &hold_at);
     chaff_verdict_decide(v, review_at, hold_at);
-    chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->work, s->ev, s->work + l, v);
+    chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->work, s->ev, v);
     return CHAFF_OK;
 }
 

@@ -37,6 +37,8 @@ enum group {
     NGROUPS
 };
 
+_Static_assert(NGROUPS == CHAFF_REASON_GROUPS, "verdict.h counts the groups");
+
 static const int group_features[NGROUPS][16] = {
     [G_EMOJI] = {F_EMOJI, F_EMOJI_DISTINCT, F_EMOJI_DENSITY, F_EMOJI_TRAILING, F_EMOJI_ONLY, F_EMOJI_RUN_MAX,
                  F_EMOJI_ZWJ, F_EMOJI_SKIN, F_EMOJI_FLAGS, F_EMOJI_KEYCAPS, F_TEXT_SYMBOLS, F_EMOTICONS, -1},
@@ -207,39 +209,31 @@ static int describe(int g, const chaff_fctx *ctx, const double *f, char *out, si
     return out[0] != '\0';
 }
 
+int chaff_reason_group(int feature)
+{
+    for (int g = 0; g < NGROUPS; g++) {
+        for (int k = 0; k < 16 && group_features[g][k] >= 0; k++) {
+            if (group_features[g][k] == feature)
+                return g;
+        }
+    }
+    return -1;
+}
+
 void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, const double *scaled,
-                           const double *work, const double *ev, double *scratch, struct chaff_verdict *v)
+                           const double *work, const double *ev, struct chaff_verdict *v)
 {
     v->n_reasons = 0;
     if (v->label == CHAFF_HUMAN)
         return;
-    size_t l = chaff_model_work_size(m);
     /* drops are measured in the class's evidence (summed pairwise log-odds),
      * so that a confident verdict, whose probability has saturated, still
      * ranks its groups */
     double base = ev[v->label];
-    double p[CHAFF_NLABELS], e[CHAFF_NLABELS], drop[NGROUPS];
-    for (int g = 0; g < NGROUPS; g++) {
-        int idx[16];
-        double val[16];
-        int n = 0;
-        for (int k = 0; k < 16 && group_features[g][k] >= 0; k++) {
-            int i = group_features[g][k];
-            double t = chaff_model_scale_one(m, i, chaff_model_human_typical(m, i));
-            if (t != scaled[i]) {
-                idx[n] = i;
-                val[n] = t;
-                n++;
-            }
-        }
-        if (!n) {
-            drop[g] = 0;
-            continue;
-        }
-        chaff_model_predict_changed(m, scaled, work, idx, val, n, scratch, scratch + l, p, e);
-        drop[g] = base - e[v->label];
-    }
-    (void)raw;
+    double e[NGROUPS][CHAFF_NLABELS], drop[NGROUPS];
+    chaff_model_group_evidence(m, scaled, work, ev, e);
+    for (int g = 0; g < NGROUPS; g++)
+        drop[g] = base - e[g][v->label];
     while (v->n_reasons < CHAFF_MAX_REASONS) {
         int best = -1;
         for (int g = 0; g < NGROUPS; g++) {

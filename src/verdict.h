@@ -5,6 +5,12 @@
 #include "chaff.h"
 #include "chaff_features.h"
 
+/* The reason groups (emoji, LLM-style wording, promotion, ...) and the
+ * group of feature i, or -1 for a feature in none (the learned n-gram
+ * features). */
+#define CHAFF_REASON_GROUPS 11
+int chaff_reason_group(int feature);
+
 /* Fills label (most probable class) and action (from the thresholds on
  * 1 - p[human]) of v from v->p. */
 void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold_at);
@@ -19,9 +25,8 @@ void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold
  * first, each with the numbers behind it; groups with nothing concrete to
  * say (no emoji, no phrases) are passed over. Human verdicts get no reasons. */
 void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, const double *scaled,
-                           const double *work, const double *ev, double *scratch, struct chaff_verdict *v);
+                           const double *work, const double *ev, struct chaff_verdict *v);
 /* raw and scaled: the comment's features; work and ev: from
- * chaff_model_predict_work on scaled; scratch: 2 x chaff_model_work_size
- * doubles. */
+ * chaff_model_predict_work on scaled. */
 
 #endif
