@@ -77,7 +77,7 @@ CHAFF_API const char *chaff_action_name(int action);
 
 /* One comment's verdict; caller-owned, filled by chaff_score(). */
 struct chaff_verdict {
-    int label;                                          /* enum chaff_label: the most probable class */
+    int label;                                          /* enum chaff_label: human when action is pass */
     double p[CHAFF_NLABELS];                            /* probabilities, indexed by enum chaff_label */
     int action;                                         /* enum chaff_action, from the thresholds */
     int n_reasons;                                      /* reasons filled, 0..CHAFF_MAX_REASONS */

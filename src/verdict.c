@@ -12,14 +12,14 @@
 
 void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold_at)
 {
-    int best = 0;
-    for (int k = 1; k < CHAFF_NLABELS; k++) {
-        if (v->p[k] > v->p[best])
-            best = k;
-    }
-    v->label = best;
     double flag = 1.0 - v->p[CHAFF_HUMAN];
     v->action = flag >= hold_at ? CHAFF_HOLD : flag >= review_at ? CHAFF_REVIEW : CHAFF_PASS;
+    /* the label agrees with the action: a comment that passes is human,
+     * one that does not is the likelier of the other classes */
+    if (v->action == CHAFF_PASS)
+        v->label = CHAFF_HUMAN;
+    else
+        v->label = v->p[CHAFF_MACHINE] > v->p[CHAFF_LOW_EFFORT] ? CHAFF_MACHINE : CHAFF_LOW_EFFORT;
 }
 
 enum group {

@@ -11,8 +11,11 @@
 #define CHAFF_REASON_GROUPS 11
 int chaff_reason_group(int feature);
 
-/* Fills label (most probable class) and action (from the thresholds on
- * 1 - p[human]) of v from v->p. */
+/* Fills action (from the thresholds on 1 - p[human]) and label of v from
+ * v->p: human when the action is pass, else the likelier of low-effort
+ * and machine, so that every flagged comment says what it is suspected of
+ * and a model's review_at above 0.5 leans towards human (a wrongly flagged
+ * person costs more than a missed bot). */
 void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold_at);
 
 /* Fills v->reasons for a non-human verdict. Method: the features fall in

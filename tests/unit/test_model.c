@@ -578,14 +578,21 @@ static struct chaff_verdict decide(double ph, double pl, double pm, double revie
     return v;
 }
 
-static void verdict_decide_should_pick_the_most_probable_class(void **state)
+static void verdict_decide_should_label_by_action(void **state)
 {
     (void)state;
     assert_int_equal(decide(0.625, 0.25, 0.125, 0.5, 0.75).label, CHAFF_HUMAN);
     assert_int_equal(decide(0.25, 0.5, 0.25, 0.5, 0.75).label, CHAFF_LOW_EFFORT);
     assert_int_equal(decide(0.125, 0.25, 0.625, 0.5, 0.75).label, CHAFF_MACHINE);
-    /* ties go to the lower label */
-    assert_int_equal(decide(0.375, 0.375, 0.25, 0.5, 0.75).label, CHAFF_HUMAN);
+    /* human is the most probable class, but 0.625 is not human: flagged,
+     * and labelled with the likelier of the others */
+    assert_int_equal(decide(0.375, 0.25, 0.375 - 0.0625, 0.5, 0.75).label, CHAFF_MACHINE);
+    assert_int_equal(decide(0.375, 0.375 - 0.0625, 0.25, 0.5, 0.75).label, CHAFF_LOW_EFFORT);
+    /* a review threshold above 0.5 leans towards human: machine is the most
+     * probable class but 0.5625 < 0.625, so the comment passes as human */
+    assert_int_equal(decide(0.4375, 0, 0.5625, 0.625, 0.75).label, CHAFF_HUMAN);
+    assert_int_equal(decide(0.375, 0, 0.625, 0.625, 0.75).label, CHAFF_MACHINE);
+    /* ties between the flagged classes go to low-effort */
     assert_int_equal(decide(0.25, 0.375, 0.375, 0.5, 0.75).label, CHAFF_LOW_EFFORT);
     /* reasons are not decide's business */
     assert_int_equal(decide(0.125, 0.25, 0.625, 0.5, 0.75).n_reasons, 0);
@@ -600,10 +607,9 @@ static void verdict_decide_should_act_on_the_share_that_is_not_human(void **stat
     assert_int_equal(decide(0.375, 0.5, 0.125, 0.5, 0.75).action, CHAFF_REVIEW); /* flag 0.625 */
     assert_int_equal(decide(0.25, 0.5, 0.25, 0.5, 0.75).action, CHAFF_HOLD);     /* flag 0.75 = hold_at */
     assert_int_equal(decide(0, 0, 1, 0.5, 0.75).action, CHAFF_HOLD);             /* flag 1 */
-    /* the action follows the non-human share, not the label: human is the
-     * most probable class (0.375 vs 0.3125 twice) yet 0.625 is not human */
+    /* the action follows the non-human share: human is the most probable
+     * class (0.375 vs 0.3125 twice) yet 0.625 is not human */
     struct chaff_verdict v = decide(0.375, 0.3125, 0.3125, 0.5, 0.75);
-    assert_int_equal(v.label, CHAFF_HUMAN);
     assert_int_equal(v.action, CHAFF_REVIEW);
     /* the thresholds are the caller's: 0 reviews everything, 1 holds only certainty */
     assert_int_equal(decide(1, 0, 0, 0, 1).action, CHAFF_REVIEW); /* flag 0 >= 0 */
@@ -729,7 +735,7 @@ int main(void)
         cmocka_unit_test(model_load_should_refuse_what_is_not_a_model_folder),
         cmocka_unit_test(model_should_predict_a_hand_made_linear_model_exactly),
         cmocka_unit_test(set_thresholds_should_accept_only_ordered_values_in_0_1),
-        cmocka_unit_test(verdict_decide_should_pick_the_most_probable_class),
+        cmocka_unit_test(verdict_decide_should_label_by_action),
         cmocka_unit_test(verdict_decide_should_act_on_the_share_that_is_not_human),
         cmocka_unit_test(dense_prediction_should_agree_with_libsvm),
         cmocka_unit_test(model_load_should_refuse_files_of_two_trainings),
