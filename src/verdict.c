@@ -34,6 +34,7 @@ enum group {
     G_REPEAT,
     G_SHOUT,
     G_SCRIPT,
+    G_WORDING,
     NGROUPS
 };
 
@@ -56,6 +57,8 @@ static const int group_features[NGROUPS][16] = {
     [G_SHOUT] = {F_UPPER_SHARE, F_ALLCAPS_WORDS, F_EXCLAMATIONS, F_QUESTIONS, F_DIGIT_SHARE, -1},
     [G_SCRIPT] = {F_LATIN_SHARE, F_CYRILLIC_SHARE, F_CJK_SHARE, F_OTHER_SCRIPT_SHARE, F_MIXED_SCRIPT_WORDS, F_INVISIBLE,
                   F_FANCY_ALNUM, F_REPLACEMENT_CHARS, -1},
+    [G_WORDING] = {F_NB_WORD_HUMAN, F_NB_WORD_LOW, F_NB_WORD_MACHINE, F_NB_CHAR_HUMAN, F_NB_CHAR_LOW, F_NB_CHAR_MACHINE,
+                   -1},
 };
 
 static double words_of(const double *f)
@@ -68,8 +71,9 @@ static const char *plural(double n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
-/* The reason text of group g for raw features f. */
-static int describe(int g, const chaff_fctx *ctx, const double *f, char *out, size_t size)
+/* The reason text of group g for raw features f of a comment labelled
+ * label. */
+static int describe(int g, int label, const chaff_fctx *ctx, const double *f, char *out, size_t size)
 {
     const char *first;
     double w = words_of(f);
@@ -178,8 +182,11 @@ static int describe(int g, const chaff_fctx *ctx, const double *f, char *out, si
     case G_PERSON:
         if (f[F_WORDS] < 3)
             return 0;
-        snprintf(out, size, "%.0f first-person, %.0f second-person words, %.0f contractions",
-                 round(f[F_FIRST_PERSON] * w), round(f[F_SECOND_PERSON] * w), round(f[F_CONTRACTIONS] * w));
+        {
+            double c = round(f[F_CONTRACTIONS] * w);
+            snprintf(out, size, "%.0f first-person, %.0f second-person words, %.0f %s", round(f[F_FIRST_PERSON] * w),
+                     round(f[F_SECOND_PERSON] * w), c, plural(c, "contraction", "contractions"));
+        }
         break;
     case G_REPEAT:
         if (f[F_CHAR_RUNS3] > 0)
@@ -197,6 +204,20 @@ static int describe(int g, const chaff_fctx *ctx, const double *f, char *out, si
         snprintf(out, size, "%.0f%% capitals, %.0f '!', %.0f '?'", f[F_UPPER_SHARE] * 100, round(f[F_EXCLAMATIONS] * w),
                  round(f[F_QUESTIONS] * w));
         break;
+    case G_WORDING: {
+        /* the learned n-gram features: name the class, and a phrase of the
+         * comment from the matching lexicons as an example */
+        static const int lex[2][3] = {{LEX_PROMO, LEX_PRAISE, -1}, {LEX_HEDGES, LEX_LLM_VOCAB, LEX_TEMPLATE_OPENERS}};
+        const int *l = lex[label == CHAFF_MACHINE];
+        first = NULL;
+        for (int k = 0; k < 3 && l[k] >= 0 && !first; k++)
+            chaff_fctx_matches(ctx, l[k], &first);
+        int n = snprintf(out, size, "wording typical of %s comments",
+                         label == CHAFF_MACHINE ? "machine-written" : "spam and low-effort");
+        if (first && n > 0 && (size_t)n < size)
+            snprintf(out + n, size - (size_t)n, " ('%s')", first);
+        break;
+    }
     case G_SCRIPT:
         if (f[F_MIXED_SCRIPT_WORDS] > 0 || f[F_INVISIBLE] > 0 || f[F_FANCY_ALNUM] > 0)
             snprintf(out, size,
@@ -243,7 +264,7 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
         if (best < 0)
             break;
         drop[best] = -1;
-        if (describe(best, ctx, raw, v->reasons[v->n_reasons], CHAFF_REASON_SIZE))
+        if (describe(best, v->label, ctx, raw, v->reasons[v->n_reasons], CHAFF_REASON_SIZE))
             v->n_reasons++;
     }
 }

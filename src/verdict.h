@@ -5,10 +5,10 @@
 #include "chaff.h"
 #include "chaff_features.h"
 
-/* The reason groups (emoji, LLM-style wording, promotion, ...) and the
- * group of feature i, or -1 for a feature in none (the learned n-gram
- * features). */
-#define CHAFF_REASON_GROUPS 11
+/* The reason groups (emoji, LLM-style wording, promotion, ..., learned
+ * n-gram wording) and the group of feature i, or -1 for a feature in
+ * none. */
+#define CHAFF_REASON_GROUPS 12
 int chaff_reason_group(int feature);
 
 /* Fills action (from the thresholds on 1 - p[human]) and label of v from
@@ -20,7 +20,7 @@ void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold
 
 /* Fills v->reasons for a non-human verdict. Method: the features fall in
  * groups (emoji, LLM-style wording, promotion, praise, polish, length,
- * vocabulary, person, repetition, shouting, script); each group in turn is
+ * vocabulary, person, repetition, shouting, script, learned wording); each group in turn is
  * set to the value typical of human training comments and the comment is
  * scored again; the groups whose replacement lowers the probability of the
  * verdict's class most (in its evidence, the sum of its pairwise Platt
