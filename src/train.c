@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -424,4 +425,57 @@ out:
     free(target);
     free(col);
     return err;
+}
+
+static int is_name_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int starts_ci(const char *s, size_t n, const char *prefix)
+{
+    size_t k = strlen(prefix);
+    return n >= k && strncasecmp(s, prefix, k) == 0;
+}
+
+static int is_space_byte(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+size_t chaff_strip_links(const char *text, size_t len, char *out)
+{
+    size_t i = 0, o = 0;
+    int removed = 0; /* the last thing done was a removal */
+    while (i < len) {
+        unsigned char prev = i ? (unsigned char)text[i - 1] : ' ';
+        size_t end = i;
+        if ((i == 0 || !is_name_byte(prev)) &&
+            (starts_ci(text + i, len - i, "http://") || starts_ci(text + i, len - i, "https://") ||
+             starts_ci(text + i, len - i, "www."))) {
+            for (end = i; end < len && !is_space_byte((unsigned char)text[end]); end++)
+                ;
+        } else if (text[i] == '@' && i + 1 < len && is_name_byte((unsigned char)text[i + 1]) &&
+                   (i == 0 || !(is_name_byte(prev) || prev == '.' || prev == '-'))) {
+            for (end = i + 1; end < len && is_name_byte((unsigned char)text[end]); end++)
+                ;
+        }
+        if (end > i) {
+            i = end;
+            removed = 1;
+            /* "a URL b" -> "a b", and nothing left at the start */
+            while (i < len && text[i] == ' ' && (o == 0 || out[o - 1] == ' '))
+                i++;
+            continue;
+        }
+        if (removed && text[i] == ' ' && o > 0 && out[o - 1] == ' ') {
+            i++;
+            continue;
+        }
+        removed = 0;
+        out[o++] = text[i++];
+    }
+    while (o > 0 && out[o - 1] == ' ' && removed)
+        o--;
+    return o;
 }

@@ -59,4 +59,12 @@ struct chaff_train_result {
 chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct chaff_train_opts *opts,
                       const char *outdir, json_t *meta, struct chaff_train_result *res, struct chaff_diag *diag);
 
+/* Copies text[0..len) to out (room for len bytes) without its URLs
+ * (tokens starting http://, https:// or www., to the next space) and
+ * @mentions (an @ not preceded by a letter, digit, '.', '_' or '-', with the
+ * name after it; e-mail addresses stay), and without the spaces that
+ * removal doubles. Returns the length written. For training on public
+ * data where only one class posts links (chaff train --strip-links). */
+size_t chaff_strip_links(const char *text, size_t len, char *out);
+
 #endif

@@ -27,6 +27,9 @@ static const char train_help[] =
     "  --grid-rows N        rows sampled for the grid search (default 4000)\n"
     "  --cap N              keep at most N rows of each input file (deterministic sample)\n"
     "  --weight PAT=W       repeat the rows of inputs whose path contains PAT W times\n"
+    "  --strip-links PAT    drop URLs and @mentions from the human and machine rows of\n"
+    "                       inputs whose path contains PAT (data where only one of\n"
+    "                       the two classes posts links)\n"
     "  --seed S             seed for sampling and libsvm's folds (default 1)\n"
     "  --review-at P, --hold-at P   thresholds stored in the model\n"
     "  --no-ngrams          no learned n-gram features (they stay 0)\n"
@@ -50,6 +53,10 @@ struct rows {
     chaff_extractor *ex;
     chaff_fctx *ctx;
     int failed;
+    int strip;       /* this input: --strip-links */
+    size_t stripped; /* rows of this input changed by it */
+    char *strip_buf; /* the stripped text */
+    size_t strip_cap;
 };
 
 #define NGRAM_FOLDS 5
@@ -107,7 +114,26 @@ static int train_record(const struct chaff_record *rec, void *ud)
         return 0;
     }
     double f[CHAFF_NFEATURES];
-    if (chaff_extract(r->ex, r->ctx, rec->text, rec->text_len, f)) {
+    const char *text = rec->text;
+    size_t len = rec->text_len;
+    if (r->strip && rec->label != CHAFF_LOW_EFFORT && len) {
+        if (len > r->strip_cap) {
+            char *b = realloc(r->strip_buf, len);
+            if (!b) {
+                r->failed = 1;
+                return 1;
+            }
+            r->strip_buf = b;
+            r->strip_cap = len;
+        }
+        size_t n = chaff_strip_links(text, len, r->strip_buf);
+        if (n != len) {
+            text = r->strip_buf;
+            len = n;
+            r->stripped++;
+        }
+    }
+    if (chaff_extract(r->ex, r->ctx, text, len, f)) {
         r->failed = 1;
         return 1;
     }
@@ -205,6 +231,7 @@ int cmd_train(int argc, char **argv)
                                          {"grid-rows", required_argument, NULL, 'R'},
                                          {"cap", required_argument, NULL, 'c'},
                                          {"weight", required_argument, NULL, 'w'},
+                                         {"strip-links", required_argument, NULL, 'S'},
                                          {"seed", required_argument, NULL, 's'},
                                          {"review-at", required_argument, NULL, 'r'},
                                          {"hold-at", required_argument, NULL, 'H'},
@@ -218,7 +245,8 @@ int cmd_train(int argc, char **argv)
     const char *out = "model";
     size_t cap = 0;
     struct weight_rule weights[16];
-    int nweights = 0, c, use_ngrams = 1;
+    const char *strip[16];
+    int nweights = 0, nstrip = 0, c, use_ngrams = 1;
     double review_at = CHAFF_DEFAULT_REVIEW_AT, hold_at = CHAFF_DEFAULT_HOLD_AT;
     to.seed = 1;
     optind = 1;
@@ -296,6 +324,13 @@ int cmd_train(int argc, char **argv)
             nweights++;
             break;
         }
+        case 'S':
+            if (!*optarg || nstrip == 16) {
+                cli_error("--strip-links: expected a path pattern (at most 16 of them), got '%s'", optarg);
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
+            }
+            strip[nstrip++] = optarg;
+            break;
         case 'h': fputs(train_help, stdout); return train_args_done(&in, weights, nweights, EXIT_OK);
         default: fputs(train_help, stderr); return train_args_done(&in, weights, nweights, EXIT_FAIL);
         }
@@ -329,6 +364,10 @@ int cmd_train(int argc, char **argv)
         struct cli_counts counts = {0};
         size_t from = rows.n;
         rows.skipped_unlabelled = 0;
+        rows.stripped = 0;
+        rows.strip = 0;
+        for (int k = 0; k < nstrip; k++)
+            rows.strip |= strstr(in.paths[i], strip[k]) != NULL;
         cli_for_each(&one, train_record, NULL, &rows, &counts);
         if (rows.failed || counts.input_failed) {
             status = EXIT_FAIL;
@@ -366,6 +405,9 @@ int cmd_train(int argc, char **argv)
                                                 (json_int_t)counts.bad, "used", "human", (json_int_t)per[0],
                                                 "low-effort", (json_int_t)per[1], "machine", (json_int_t)per[2],
                                                 "unlabelled", (json_int_t)rows.skipped_unlabelled, "weight", times));
+        if (rows.strip)
+            json_object_set_new(json_array_get(inputs, json_array_size(inputs) - 1), "links_stripped",
+                                json_integer((json_int_t)rows.stripped));
         fprintf(stderr, "chaff: %s: %zu human, %zu low-effort, %zu machine%s\n", in.paths[i], per[0], per[1], per[2],
                 times > 1 ? " (repeated)" : "");
     }
@@ -420,6 +462,7 @@ int cmd_train(int argc, char **argv)
     for (size_t k = 0; k < rows.n; k++)
         free_ngram_row(&rows.ng[k]);
     free(rows.ng);
+    free(rows.strip_buf);
     free(rows.x);
     free(rows.y);
     chaff_fctx_free(rows.ctx);

@@ -721,6 +721,29 @@ static void model_load_should_refuse_files_of_two_trainings(void **state)
     tmpdir_remove(&t);
 }
 
+static void strip(const char *in, const char *want)
+{
+    char out[256];
+    size_t n = chaff_strip_links(in, strlen(in), out);
+    out[n] = '\0';
+    assert_string_equal(out, want);
+}
+
+/* --strip-links: URLs and @mentions go, e-mail addresses and the rest stay. */
+static void strip_links_should_drop_urls_and_mentions_only(void **state)
+{
+    (void)state;
+    strip("@dana_k so true https://t.co/abc", "so true");
+    strip("read this: https://example.com/a?b=1 then decide", "read this: then decide");
+    strip("see www.Example.org, and HTTP://X.Y", "see and");
+    strip("mail me at ann@example.com or @bob_2!", "mail me at ann@example.com or !");
+    strip("no links here", "no links here");
+    strip("a@b.c x.@y @ z", "a@b.c x.@y @ z");
+    strip("@a @b @c", "");
+    strip("tail https://x.y", "tail");
+    strip("", "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -736,6 +759,7 @@ int main(void)
         cmocka_unit_test(model_should_predict_a_hand_made_linear_model_exactly),
         cmocka_unit_test(set_thresholds_should_accept_only_ordered_values_in_0_1),
         cmocka_unit_test(verdict_decide_should_label_by_action),
+        cmocka_unit_test(strip_links_should_drop_urls_and_mentions_only),
         cmocka_unit_test(verdict_decide_should_act_on_the_share_that_is_not_human),
         cmocka_unit_test(dense_prediction_should_agree_with_libsvm),
         cmocka_unit_test(model_load_should_refuse_files_of_two_trainings),
