@@ -40,6 +40,8 @@ static chaff_err compression_ratio(chaff_fctx *ctx, const struct chaff_doc *d, d
         return CHAFF_OK;
     if (!ctx->z_ready) {
         memset(&ctx->z, 0, sizeof ctx->z);
+        ctx->z.zalloc = chaff_zalloc;
+        ctx->z.zfree = chaff_zfree;
         if (deflateInit(&ctx->z, 6) != Z_OK)
             return CHAFF_ENOMEM;
         ctx->z_ready = 1;

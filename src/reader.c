@@ -69,6 +69,7 @@ struct chaff_reader {
     size_t max_bytes;
     int lenient_labels; /* an unknown label is no error (label -1) */
     int dead;           /* a fatal error ended this input */
+    int oom;            /* an allocation failed in a libcsv callback */
 
     /* line reader */
     char *in;
@@ -177,6 +178,8 @@ static chaff_err fill(chaff_reader *r, struct chaff_diag *diag)
         int zr = inflate(&r->z, Z_NO_FLUSH);
         r->zin_pos = r->zin_len - r->z.avail_in;
         r->in_len = READ_CHUNK - r->z.avail_out;
+        if (zr == Z_MEM_ERROR)
+            return CHAFF_ENOMEM;
         if (zr == Z_STREAM_END) {
             r->z_member_done = 1;
         } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
@@ -438,6 +441,8 @@ static chaff_err next_jsonl(chaff_reader *r, const struct chaff_record **rec, st
             return err;
         json_error_t jerr;
         json_t *obj = json_loadb(r->tmp.data, r->tmp.len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr);
+        if (!obj && json_error_code(&jerr) == json_error_out_of_memory)
+            return CHAFF_ENOMEM; /* not the record's fault: it must not be skipped as bad */
         if (!obj)
             return chaff_diagf(diag, CHAFF_EBADREC, "%s:%lu: invalid JSON: %s", r->path, r->lineno, jerr.text);
         if (!json_is_object(obj)) {
@@ -694,16 +699,20 @@ static void csv_field_cb(void *s, size_t n, void *data)
     if (r->nfields == r->fields_cap) {
         size_t cap = r->fields_cap ? r->fields_cap * 2 : 16;
         struct chaff_buf *p = chaff_reallocarray(r->fields, cap, sizeof *p);
-        if (!p)
-            return; /* the field is dropped; the row is then short */
+        if (!p) {
+            r->oom = 1; /* next_csv reports it: a dropped field would shift the columns */
+            return;
+        }
         memset(p + r->fields_cap, 0, (cap - r->fields_cap) * sizeof *p);
         r->fields = p;
         r->fields_cap = cap;
     }
     struct chaff_buf *b = &r->fields[r->nfields++];
     b->len = 0;
-    if (chaff_buf_append(b, s ? s : "", s ? n : 0))
+    if (chaff_buf_append(b, s ? s : "", s ? n : 0)) {
         r->nfields--;
+        r->oom = 1;
+    }
 }
 
 static void csv_row_cb(int c, void *data)
@@ -720,6 +729,9 @@ static chaff_err csv_reset(chaff_reader *r)
     r->csv_ready = 0;
     if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
         return CHAFF_ENOMEM;
+    /* libcsv allocates as the library does (a failure is CSV_ENOMEM) */
+    csv_set_realloc_func(&r->csv, realloc);
+    csv_set_free_func(&r->csv, free);
     r->csv_ready = 1;
     r->nfields = 0;
     r->row_bytes = 0;
@@ -781,6 +793,8 @@ static chaff_err next_csv(chaff_reader *r, const struct chaff_record **rec, stru
             /* end of input: an open quoted field is an error */
             unsigned long start = r->row_line;
             int fini = csv_fini(&r->csv, csv_field_cb, csv_row_cb, r);
+            if (r->oom)
+                return CHAFF_ENOMEM;
             if (fini != 0) {
                 r->nfields = 0;
                 r->row_done = 0;
@@ -832,6 +846,8 @@ static chaff_err next_csv(chaff_reader *r, const struct chaff_record **rec, stru
             ok = csv_parse(&r->csv, r->skel.data, r->skel.len, csv_field_cb, csv_row_cb, r) == r->skel.len;
         if (ok)
             ok = csv_parse(&r->csv, "\n", 1, csv_field_cb, csv_row_cb, r) == 1;
+        if (r->oom || csv_error(&r->csv) == CSV_ENOMEM)
+            return CHAFF_ENOMEM;
         if (!ok || csv_error(&r->csv) != CSV_SUCCESS) {
             unsigned long start = r->row_line;
             const char *why = csv_strerror(csv_error(&r->csv));
@@ -1001,6 +1017,8 @@ chaff_err chaff_reader_open(const char *path, const struct chaff_reader_opts *op
     }
     if (r->zin_len >= 2 && r->zin[0] == 0x1f && r->zin[1] == 0x8b) {
         r->gz_mode = 1;
+        r->z.zalloc = chaff_zalloc;
+        r->z.zfree = chaff_zfree;
         if (inflateInit2(&r->z, 15 + 16) != Z_OK) {
             chaff_reader_close(r);
             return CHAFF_ENOMEM;
@@ -1027,12 +1045,22 @@ chaff_err chaff_reader_next(chaff_reader *r, const struct chaff_record **rec, st
     r->raw_ok = 0;
     if (r->dead)
         return CHAFF_OK;
+    chaff_err err;
     switch (r->format) {
-    case CHAFF_FMT_JSONL: return next_jsonl(r, rec, diag);
-    case CHAFF_FMT_CSV: return next_csv(r, rec, diag);
-    case CHAFF_FMT_TSV: return next_tsv(r, rec, diag);
-    default: return next_text(r, rec, diag);
+    case CHAFF_FMT_JSONL: err = next_jsonl(r, rec, diag); break;
+    case CHAFF_FMT_CSV: err = next_csv(r, rec, diag); break;
+    case CHAFF_FMT_TSV: err = next_tsv(r, rec, diag); break;
+    default: err = next_text(r, rec, diag); break;
     }
+    if (err == CHAFF_ENOMEM) {
+        /* the input ends here: a line or row half taken in cannot be
+         * resumed, and records must not come out shifted or cut */
+        r->dead = 1;
+        *rec = NULL;
+        r->raw_ok = 0;
+        return chaff_diagf(diag, CHAFF_ENOMEM, "%s:%lu: out of memory", r->path, r->lineno);
+    }
+    return err;
 }
 
 unsigned long chaff_reader_record_line(const chaff_reader *r)

@@ -55,7 +55,8 @@ chaff_err chaff_reader_open(const char *path, const struct chaff_reader_opts *op
 /* Reads the next record into *rec. At the end of input returns CHAFF_OK
  * and sets *rec to NULL. CHAFF_EBADREC and CHAFF_ETOOBIG report one bad
  * record ("FILE:LINE: reason" in diag): the caller may call again to go on.
- * CHAFF_EIO (a read error, truncated gzip data) ends the input. */
+ * CHAFF_EIO (a read error, truncated gzip data) and CHAFF_ENOMEM end the
+ * input: later calls give the end of input. */
 chaff_err chaff_reader_next(chaff_reader *r, const struct chaff_record **rec, struct chaff_diag *diag);
 
 /* The format in use (after sniffing) and the total of replaced bytes. */

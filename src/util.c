@@ -152,3 +152,15 @@ void *chaff_reallocarray(void *p, size_t n, size_t size)
     size_t total = n * size;
     return realloc(p, total ? total : 1);
 }
+
+void *chaff_zalloc(void *opaque, unsigned items, unsigned size)
+{
+    (void)opaque;
+    return calloc(items, size);
+}
+
+void chaff_zfree(void *opaque, void *p)
+{
+    (void)opaque;
+    free(p);
+}

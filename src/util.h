@@ -51,4 +51,9 @@ void chaff_now_iso(char out[21]);
 void *chaff_calloc(size_t n, size_t size);
 void *chaff_reallocarray(void *p, size_t n, size_t size);
 
+/* zlib's zalloc and zfree (alloc_func, free_func), so that zlib allocates
+ * as the library does: a failure is Z_MEM_ERROR, reported CHAFF_ENOMEM. */
+void *chaff_zalloc(void *opaque, unsigned items, unsigned size);
+void chaff_zfree(void *opaque, void *p);
+
 #endif
