@@ -120,7 +120,8 @@ static char *reasons_json(const struct chaff_verdict *v)
 
 static chaff_err db_err(chaff_store *st, int rc, struct chaff_diag *diag, const char *what)
 {
-    int base = rc & 0xff;
+    /* SQLITE_IOERR_NOMEM is out of memory, whatever its primary code */
+    int base = rc == SQLITE_IOERR_NOMEM ? SQLITE_NOMEM : rc & 0xff;
     chaff_err err = CHAFF_EDB;
     const char *hint = "";
     switch (base) {
@@ -296,10 +297,15 @@ chaff_err chaff_store_run_begin(chaff_store *st, const char *model, const char *
         rc = sqlite3_prepare_v2(
             st->db, "INSERT INTO runs(started_at, model, inputs, status) VALUES(?1, ?2, ?3, 'running')", -1, &q, NULL);
     if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, now, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 2, model, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 3, inputs_json, -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
+        /* a copy (SQLITE_TRANSIENT) can fail: a NULL left bound would
+         * pass for a constraint failure */
+        rc = sqlite3_bind_text(q, 1, now, -1, SQLITE_TRANSIENT);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(q, 2, model, -1, SQLITE_TRANSIENT);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(q, 3, inputs_json, -1, SQLITE_TRANSIENT);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
     }
     sqlite3_finalize(q);
     if (rc == SQLITE_OK) {
@@ -511,8 +517,9 @@ chaff_err chaff_store_add_cluster(chaff_store *st, int64_t run_id, int64_t comme
     q = st->upd_score;
     sqlite3_bind_int64(q, 1, run_id);
     sqlite3_bind_int64(q, 2, comment_id);
-    sqlite3_bind_text(q, 3, text, -1, SQLITE_TRANSIENT);
-    rc = step_done(q);
+    rc = sqlite3_bind_text(q, 3, text, -1, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK)
+        rc = step_done(q);
     free(text);
     if (rc != SQLITE_OK)
         return db_err(st, rc, diag, "cannot update a score");
@@ -594,11 +601,13 @@ chaff_err chaff_store_review(chaff_store *st, int64_t comment_id, int label, con
         sqlite3_bind_int64(q, 1, comment_id);
         sqlite3_bind_text(q, 2, chaff_label_name(label), -1, SQLITE_STATIC);
         if (reviewer)
-            sqlite3_bind_text(q, 3, reviewer, -1, SQLITE_TRANSIENT);
-        if (note)
-            sqlite3_bind_text(q, 4, note, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(q, 5, now, -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
+            rc = sqlite3_bind_text(q, 3, reviewer, -1, SQLITE_TRANSIENT);
+        if (note && rc == SQLITE_OK)
+            rc = sqlite3_bind_text(q, 4, note, -1, SQLITE_TRANSIENT);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_bind_text(q, 5, now, -1, SQLITE_TRANSIENT);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(st->db);
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_OK)
