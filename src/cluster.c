@@ -187,10 +187,10 @@ chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm,
 {
     uint32_t sig[CHAFF_CLUSTER_HASHES];
     chaff_err err;
-    if (!see(cl, id, &err))
-        return err; /* each comment once, however often it is added */
     if (!chaff_minhash(norm, len, sig))
         return CHAFF_OK;
+    /* room first, so that an id is marked seen only once nothing else can
+     * fail: a comment whose adding failed can be added again */
     if (cl->n == cl->cap) {
         size_t cap = cl->cap ? cl->cap * 2 : 1024;
         if (cap > UINT32_MAX)
@@ -210,6 +210,8 @@ chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm,
         if (err)
             return err;
     }
+    if (!see(cl, id, &err))
+        return err; /* each comment once, however often it is added */
     uint32_t me = (uint32_t)cl->n++;
     struct item *it = &cl->items[me];
     it->id = id;
