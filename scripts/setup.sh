@@ -2,7 +2,9 @@
 # Debian packages chaff needs (only those missing, quietly) and builds
 # build/chaff when it is missing or stale.
 # Environment: CHAFF_BUILD_DIR (default build), CHAFF_CMAKE_ARGS (extra
-# cmake arguments, e.g. -DCHAFF_WERROR=ON).
+# cmake arguments, e.g. -DCHAFF_WERROR=ON), CHAFF_EXTRA_PACKAGES (more
+# Debian packages to install the same way), CHAFF_SETUP_NO_BUILD=1 (install
+# only; the caller builds).
 
 chaff_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 chaff_build=${CHAFF_BUILD_DIR:-$chaff_root/build}
@@ -10,7 +12,7 @@ case $chaff_build in /*) ;; *) chaff_build=$chaff_root/$chaff_build ;; esac
 
 chaff_packages="build-essential cmake pkg-config libsvm-dev libutf8proc-dev libsqlite3-dev
   libcmocka-dev libjansson-dev libcsv-dev zlib1g-dev nettle-dev sqlite3 python3
-  parallel groff-base time"
+  parallel groff-base time ${CHAFF_EXTRA_PACKAGES:-}"
 
 chaff_install_packages() {
     local missing=() p
@@ -42,4 +44,4 @@ chaff_build() {
     log=$(cmake --build "$chaff_build" -j"$(nproc)" 2>&1) || { echo "$log" >&2; echo "chaff: build failed" >&2; return 1; }
 }
 
-chaff_install_packages && chaff_build
+chaff_install_packages && { [ "${CHAFF_SETUP_NO_BUILD:-}" = 1 ] || chaff_build; }
