@@ -69,7 +69,6 @@ struct chaff_reader {
     size_t max_bytes;
     int lenient_labels; /* an unknown label is no error (label -1) */
     int dead;           /* a fatal error ended this input */
-    int oom;            /* an allocation failed in a libcsv callback */
 
     /* line reader */
     char *in;
@@ -99,6 +98,7 @@ struct chaff_reader {
     /* CSV */
     struct csv_parser csv;
     int csv_ready;
+    int oom; /* an allocation failed in a libcsv callback */
     struct chaff_buf *fields;
     size_t nfields, fields_cap;
     size_t row_bytes;

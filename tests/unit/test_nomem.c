@@ -128,7 +128,8 @@ static json_t *parse_failed(json_t *j, json_error_t *error)
     json_decref(j);
     if (error) {
         memset(error, 0, sizeof *error);
-        error->line = error->column = -1;
+        error->line = -1;
+        error->column = -1;
         snprintf(error->text, sizeof error->text, "out of memory");
         error->text[JSON_ERROR_TEXT_LENGTH - 1] = (char)json_error_out_of_memory;
     }
