@@ -27,9 +27,10 @@ static const char train_help[] =
     "  --grid-rows N        rows sampled for the grid search (default 4000)\n"
     "  --cap N              keep at most N rows of each input file (deterministic sample)\n"
     "  --weight PAT=W       repeat the rows of inputs whose path contains PAT W times\n"
-    "  --strip-links PAT    drop URLs and @mentions from the human and machine rows of\n"
-    "                       inputs whose path contains PAT (data where only one of\n"
-    "                       the two classes posts links)\n"
+    "  --balance-links PAT  in inputs whose path contains PAT, drop URLs and\n"
+    "                       @mentions from a share of the rows of whichever of human\n"
+    "                       and machine has more of them, until both have the same\n"
+    "                       share (data where one class posts the links)\n"
     "  --seed S             seed for sampling and libsvm's folds (default 1)\n"
     "  --review-at P, --hold-at P   thresholds stored in the model\n"
     "  --no-ngrams          no learned n-gram features (they stay 0)\n"
@@ -53,7 +54,10 @@ struct rows {
     chaff_extractor *ex;
     chaff_fctx *ctx;
     int failed;
-    int strip;       /* this input: --strip-links */
+    int strip;       /* this input: --balance-links */
+    int strip_label; /* the class whose links are thinned */
+    double strip_p;  /* the share of its rows with links that lose them */
+    unsigned seed;
     size_t stripped; /* rows of this input changed by it */
     char *strip_buf; /* the stripped text */
     size_t strip_cap;
@@ -116,7 +120,7 @@ static int train_record(const struct chaff_record *rec, void *ud)
     double f[CHAFF_NFEATURES];
     const char *text = rec->text;
     size_t len = rec->text_len;
-    if (r->strip && rec->label != CHAFF_LOW_EFFORT && len) {
+    if (r->strip && rec->label == r->strip_label && len) {
         if (len > r->strip_cap) {
             char *b = realloc(r->strip_buf, len);
             if (!b) {
@@ -127,7 +131,8 @@ static int train_record(const struct chaff_record *rec, void *ud)
             r->strip_cap = len;
         }
         size_t n = chaff_strip_links(text, len, r->strip_buf);
-        if (n != len) {
+        uint64_t h = chaff_fnv1a_more(chaff_fnv1a(&r->seed, sizeof r->seed), text, len);
+        if (n != len && (double)(h >> 11) / 9007199254740992.0 < r->strip_p) {
             text = r->strip_buf;
             len = n;
             r->stripped++;
@@ -151,6 +156,57 @@ static int train_record(const struct chaff_record *rec, void *ud)
         r->failed = 1;
         return 1;
     }
+    return 0;
+}
+
+struct link_counts {
+    size_t rows[CHAFF_NLABELS], linked[CHAFF_NLABELS];
+    char *buf;
+    size_t cap;
+    int failed;
+};
+
+static int count_links(const struct chaff_record *rec, void *ud)
+{
+    struct link_counts *c = ud;
+    if (rec->label < 0)
+        return 0;
+    if (rec->text_len > c->cap) {
+        char *b = realloc(c->buf, rec->text_len);
+        if (!b) {
+            c->failed = 1;
+            return 1;
+        }
+        c->buf = b;
+        c->cap = rec->text_len;
+    }
+    c->rows[rec->label]++;
+    if (rec->text_len && chaff_strip_links(rec->text, rec->text_len, c->buf) != rec->text_len)
+        c->linked[rec->label]++;
+    return 0;
+}
+
+/* --balance-links: which of human and machine has the larger share of rows
+ * with links in this input, and the share of those rows that must lose
+ * them for both classes to have the same. 0 on success. */
+static int plan_link_balance(struct cli_input *one, struct rows *r)
+{
+    struct link_counts c = {0};
+    struct cli_counts counts = {0};
+    cli_for_each(one, count_links, NULL, &c, &counts);
+    free(c.buf);
+    if (c.failed || counts.input_failed)
+        return -1;
+    double share[CHAFF_NLABELS] = {0};
+    for (int k = 0; k < CHAFF_NLABELS; k++)
+        share[k] = c.rows[k] ? (double)c.linked[k] / (double)c.rows[k] : 0;
+    r->strip = c.rows[CHAFF_HUMAN] && c.rows[CHAFF_MACHINE];
+    if (!r->strip)
+        return 0;
+    int hi = share[CHAFF_HUMAN] >= share[CHAFF_MACHINE] ? CHAFF_HUMAN : CHAFF_MACHINE;
+    int lo = hi == CHAFF_HUMAN ? CHAFF_MACHINE : CHAFF_HUMAN;
+    r->strip_label = hi;
+    r->strip_p = share[hi] > 0 ? 1.0 - share[lo] / share[hi] : 0;
     return 0;
 }
 
@@ -231,7 +287,7 @@ int cmd_train(int argc, char **argv)
                                          {"grid-rows", required_argument, NULL, 'R'},
                                          {"cap", required_argument, NULL, 'c'},
                                          {"weight", required_argument, NULL, 'w'},
-                                         {"strip-links", required_argument, NULL, 'S'},
+                                         {"balance-links", required_argument, NULL, 'S'},
                                          {"seed", required_argument, NULL, 's'},
                                          {"review-at", required_argument, NULL, 'r'},
                                          {"hold-at", required_argument, NULL, 'H'},
@@ -326,7 +382,7 @@ int cmd_train(int argc, char **argv)
         }
         case 'S':
             if (!*optarg || nstrip == 16) {
-                cli_error("--strip-links: expected a path pattern (at most 16 of them), got '%s'", optarg);
+                cli_error("--balance-links: expected a path pattern (at most 16 of them), got '%s'", optarg);
                 return train_args_done(&in, weights, nweights, EXIT_FAIL);
             }
             strip[nstrip++] = optarg;
@@ -366,8 +422,19 @@ int cmd_train(int argc, char **argv)
         rows.skipped_unlabelled = 0;
         rows.stripped = 0;
         rows.strip = 0;
+        rows.seed = to.seed;
+        int balance = 0;
         for (int k = 0; k < nstrip; k++)
-            rows.strip |= strstr(in.paths[i], strip[k]) != NULL;
+            balance |= strstr(in.paths[i], strip[k]) != NULL;
+        if (balance && strcmp(in.paths[i], "-") == 0) {
+            cli_error("--balance-links reads its inputs twice: it cannot take stdin");
+            status = EXIT_FAIL;
+            break;
+        }
+        if (balance && plan_link_balance(&one, &rows)) {
+            status = EXIT_FAIL;
+            break;
+        }
         cli_for_each(&one, train_record, NULL, &rows, &counts);
         if (rows.failed || counts.input_failed) {
             status = EXIT_FAIL;
@@ -406,10 +473,14 @@ int cmd_train(int argc, char **argv)
                                                 "low-effort", (json_int_t)per[1], "machine", (json_int_t)per[2],
                                                 "unlabelled", (json_int_t)rows.skipped_unlabelled, "weight", times));
         if (rows.strip)
-            json_object_set_new(json_array_get(inputs, json_array_size(inputs) - 1), "links_stripped",
-                                json_integer((json_int_t)rows.stripped));
+            json_object_set_new(json_array_get(inputs, json_array_size(inputs) - 1), "links_balanced",
+                                json_pack("{s:s, s:f, s:I}", "thinned", chaff_label_name(rows.strip_label), "share",
+                                          rows.strip_p, "rows_changed", (json_int_t)rows.stripped));
         fprintf(stderr, "chaff: %s: %zu human, %zu low-effort, %zu machine%s\n", in.paths[i], per[0], per[1], per[2],
                 times > 1 ? " (repeated)" : "");
+        if (rows.strip)
+            fprintf(stderr, "chaff: %s: links and mentions dropped from %zu %s rows (%.0f%% of those with any)\n",
+                    in.paths[i], rows.stripped, chaff_label_name(rows.strip_label), 100 * rows.strip_p);
     }
     if (status == EXIT_OK) {
         json_t *meta = json_object();
