@@ -97,6 +97,41 @@ assert_err_has "training needs at least 2" "the error says what is missing"
 [ ! -e single/model.svm ] || fail "a failed training left single/model.svm behind"
 ok "one class only: exit 2, 'training needs at least 2 ...', no model written"
 
+# ---- --balance-links: the class with more links loses some, the same rows every time ----
+# humans: 4 of 6 rows with a link or mention; machines: 1 of 4. To even
+# the shares out, 1 - (1/4)/(4/6) = 62.5% of the 4 linked human rows lose
+# theirs; which ones is decided by a hash of the text and the seed.
+printf '%b\n' \
+    'human\thttps://a.example/x lol this again' 'human\t@sam no it was tuesday' \
+    'human\tsource? www.b.example' 'human\tread it yourself https://c.example' \
+    'human\tmeh' 'human\tthe ref was blind' \
+    'machine\tWhat a thoughtful take @lee, it really makes you think.' \
+    'machine\tTruly inspiring work by everyone involved.' \
+    'machine\tA powerful reminder of what matters most.' \
+    'machine\tIt is fascinating how far we have come.' \
+    'low-effort\tfirst!!' 'low-effort\tcheck my channel https://d.example' >links.tsv
+for d in bal1 bal2; do
+    capture "$CHAFF" train -o "$d" --C 4 --gamma 0.02 --balance-links links links.tsv
+    assert_rc 0 "train --balance-links"
+done
+assert_err_has "links.tsv: links and mentions dropped from" "the run says what it changed"
+python3 - bal1/meta.json <<'PY2' || fail "meta.json does not record the balancing"
+import json, sys
+i = json.load(open(sys.argv[1]))["inputs"][0]["links_balanced"]
+want_share = 1 - (1 / 4) / (4 / 6)
+assert i["thinned"] == "human", i
+assert abs(i["share"] - want_share) < 1e-6, i
+assert 0 <= i["rows_changed"] <= 4, i
+PY2
+cmp -s bal1/model.svm bal2/model.svm || fail "two trainings with --balance-links differ"
+capture "$CHAFF" train -o none --C 4 --gamma 0.02 --balance-links nomatch links.tsv
+assert_rc 0 "train --balance-links nomatch"
+grep -q links_balanced none/meta.json && fail "--balance-links with a pattern that matches nothing changed rows"
+capture "$CHAFF" train -o stdin --balance-links - - <links.tsv
+assert_rc 2 "--balance-links on stdin"
+assert_err_has "cannot take stdin" "the error says why"
+ok "--balance-links thins the linked rows of the class with more links, deterministically, and says so"
+
 # (an existing file first and a --weight: under the sanitizers a leak on
 # this error path would turn the status into LeakSanitizer's)
 capture "$CHAFF" train -o missing --weight politics=2 "$L/human/chess.jsonl" "$L/human/no-such-topic.jsonl"
