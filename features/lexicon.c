@@ -20,16 +20,21 @@ struct entry {
 struct chaff_lexicon {
     struct entry *e;
     size_t n;
-    int32_t *slot; /* open addressing on first-word hash: entry index or -1 */
+    int32_t *slot;    /* open addressing on first-word hash: entry index or -1 */
+    uint64_t *slot_h; /* the first-word hash of each used slot's entry */
     size_t nslot;
-    int32_t *pfirst; /* one-word prefix entries */
+    int32_t *pfirst; /* one-word prefix entries, in file order */
     size_t n_pfirst;
+    /* pfirst[pstart[b] .. pstart[b + 1]) are those whose prefix starts
+     * with byte b, still in file order: a word is only compared with
+     * prefixes that share its first byte */
+    uint32_t pstart[257];
 };
 
 static size_t slot_of(const struct chaff_lexicon *lx, uint64_t h)
 {
     size_t i = (size_t)(h ^ (h >> 29)) & (lx->nslot - 1);
-    while (lx->slot[i] >= 0 && lx->e[lx->slot[i]].h[0] != h)
+    while (lx->slot[i] >= 0 && lx->slot_h[i] != h)
         i = (i + 1) & (lx->nslot - 1);
     return i;
 }
@@ -45,6 +50,7 @@ void chaff_lexicon_free(struct chaff_lexicon *lx)
     }
     free(lx->e);
     free(lx->slot);
+    free(lx->slot_h);
     free(lx->pfirst);
     free(lx);
 }
@@ -109,8 +115,9 @@ static chaff_err index_entries(struct chaff_lexicon *lx)
     while (lx->nslot < lx->n * 2)
         lx->nslot *= 2;
     lx->slot = chaff_calloc(lx->nslot, sizeof *lx->slot);
+    lx->slot_h = chaff_calloc(lx->nslot, sizeof *lx->slot_h);
     lx->pfirst = chaff_calloc(lx->n, sizeof *lx->pfirst);
-    if (!lx->slot || !lx->pfirst)
+    if (!lx->slot || !lx->slot_h || !lx->pfirst)
         return CHAFF_ENOMEM;
     for (size_t i = 0; i < lx->nslot; i++)
         lx->slot[i] = -1;
@@ -123,11 +130,25 @@ static chaff_err index_entries(struct chaff_lexicon *lx)
         size_t s = slot_of(lx, e->h[0]);
         e->next = lx->slot[s];
         lx->slot[s] = (int32_t)k;
+        lx->slot_h[s] = e->h[0];
     }
+    /* a counting sort of the one-word prefix entries on their first byte
+     * (prefixes are never empty), stable so that file order is kept */
+    uint32_t count[256] = {0};
     for (size_t k = 0; k < lx->n; k++) {
         if (lx->e[k].prefix && lx->e[k].n == 1)
-            lx->pfirst[lx->n_pfirst++] = (int32_t)k;
+            count[(unsigned char)lx->e[k].prefix_text[0]]++;
     }
+    lx->pstart[0] = 0;
+    for (int b = 0; b < 256; b++)
+        lx->pstart[b + 1] = lx->pstart[b] + count[b];
+    uint32_t fill[256];
+    memcpy(fill, lx->pstart, sizeof fill);
+    for (size_t k = 0; k < lx->n; k++) {
+        if (lx->e[k].prefix && lx->e[k].n == 1)
+            lx->pfirst[fill[(unsigned char)lx->e[k].prefix_text[0]]++] = (int32_t)k;
+    }
+    lx->n_pfirst = lx->pstart[256];
     return CHAFF_OK;
 }
 
@@ -203,7 +224,8 @@ static const struct entry *find_at(const struct chaff_lexicon *lx, const struct 
         if (match_at(&lx->e[k], d, i))
             return &lx->e[k];
     }
-    for (size_t j = 0; j < lx->n_pfirst; j++) {
+    unsigned char b = (unsigned char)d->norm[d->words[i].off]; /* words are never empty */
+    for (uint32_t j = lx->pstart[b]; j < lx->pstart[b + 1]; j++) {
         const struct entry *e = &lx->e[lx->pfirst[j]];
         if (word_has_prefix(d, i, e))
             return e;
