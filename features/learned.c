@@ -15,9 +15,27 @@
 #define NB_VALUES (CHAFF_NGRAM_TABLES * CHAFF_NLABELS * (size_t)CHAFF_NGRAM_BUCKETS)
 static const char magic[8] = {'C', 'H', 'A', 'F', 'F', 'N', 'B', '1'};
 
+/* A bucket's values for every class, side by side (one cache line). */
+#define NB_STRIDE 4
+
 struct chaff_ngrams {
-    float *r; /* [table][class][bucket] */
+    float *r;  /* [table][class][bucket], as in the file */
+    float *by; /* the same values as [table][bucket][NB_STRIDE]: scoring
+                  reads one line per bucket rather than one per class */
 };
+
+/* Fills by from r; call whenever r changes. */
+static void interleave(struct chaff_ngrams *ng)
+{
+    for (int t = 0; t < CHAFF_NGRAM_TABLES; t++) {
+        for (int c = 0; c < CHAFF_NLABELS; c++) {
+            const float *r = ng->r + ((size_t)t * CHAFF_NLABELS + (size_t)c) * CHAFF_NGRAM_BUCKETS;
+            float *by = ng->by + (size_t)t * CHAFF_NGRAM_BUCKETS * NB_STRIDE + (size_t)c;
+            for (size_t b = 0; b < CHAFF_NGRAM_BUCKETS; b++)
+                by[b * NB_STRIDE] = r[b];
+        }
+    }
+}
 
 static float *rtab(const struct chaff_ngrams *ng, int t, int c)
 {
@@ -29,6 +47,7 @@ void chaff_ngrams_free(struct chaff_ngrams *ng)
     if (!ng)
         return;
     free(ng->r);
+    free(ng->by);
     free(ng);
 }
 
@@ -38,8 +57,9 @@ static struct chaff_ngrams *ngrams_new(void)
     if (!ng)
         return NULL;
     ng->r = calloc(NB_VALUES, sizeof *ng->r);
-    if (!ng->r) {
-        free(ng);
+    ng->by = calloc((size_t)CHAFF_NGRAM_TABLES * CHAFF_NGRAM_BUCKETS * NB_STRIDE, sizeof *ng->by);
+    if (!ng->r || !ng->by) {
+        chaff_ngrams_free(ng);
         return NULL;
     }
     return ng;
@@ -105,6 +125,7 @@ chaff_err chaff_ngrams_load(const char *path, struct chaff_ngrams **out, struct 
         chaff_ngrams_free(ng);
         return err;
     }
+    interleave(ng);
     *out = ng;
     return CHAFF_OK;
 }
@@ -113,16 +134,20 @@ void chaff_ngrams_score(const struct chaff_ngrams *ng, const uint32_t *const buc
                         const size_t n[CHAFF_NGRAM_TABLES], double out[CHAFF_NGRAM_TABLES * CHAFF_NLABELS])
 {
     for (int t = 0; t < CHAFF_NGRAM_TABLES; t++) {
-        for (int c = 0; c < CHAFF_NLABELS; c++) {
-            double s = 0;
-            if (ng && n[t]) {
-                const float *r = rtab(ng, t, c);
-                for (size_t i = 0; i < n[t]; i++)
-                    s += r[bucket[t][i]];
-                s /= (double)n[t];
+        /* each class's sum in bucket order, as one class at a time would */
+        double s[CHAFF_NLABELS] = {0};
+        if (ng && n[t]) {
+            const float *by = ng->by + (size_t)t * CHAFF_NGRAM_BUCKETS * NB_STRIDE;
+            for (size_t i = 0; i < n[t]; i++) {
+                const float *v = by + (size_t)bucket[t][i] * NB_STRIDE;
+                for (int c = 0; c < CHAFF_NLABELS; c++)
+                    s[c] += v[c];
             }
-            out[t * CHAFF_NLABELS + c] = s;
+            for (int c = 0; c < CHAFF_NLABELS; c++)
+                s[c] /= (double)n[t];
         }
+        for (int c = 0; c < CHAFF_NLABELS; c++)
+            out[t * CHAFF_NLABELS + c] = s[c];
     }
 }
 
@@ -193,6 +218,7 @@ chaff_err chaff_ngrams_fit(const struct chaff_ngram_row *rows, size_t n, int fol
         for (int k = 0; k < CHAFF_NGRAM_TABLES * CHAFF_NLABELS; k++)
             rest_tot[k] = all_tot[k] - tot[(size_t)f * CHAFF_NGRAM_TABLES * CHAFF_NLABELS + (size_t)k];
         ratios(rest, rest_tot, ng);
+        interleave(ng);
         for (size_t i = 0; i < n; i++) {
             if (rows[i].fold != f)
                 continue;
@@ -206,6 +232,7 @@ chaff_err chaff_ngrams_fit(const struct chaff_ngram_row *rows, size_t n, int fol
         }
     }
     ratios(all, all_tot, ng);
+    interleave(ng);
     *final = ng;
     ng = NULL;
 out:
