@@ -5,33 +5,26 @@
 #include <string.h>
 #include <utf8proc.h>
 
-/* ASCII answers without a table lookup: most comment text is ASCII. */
-int chaff_cp_is_letter(int32_t c)
+/* The non-ASCII halves of doc.h's inline classes (any code point is
+ * answered correctly here too). */
+int chaff_cp_is_letter_table(int32_t c)
 {
-    if (c < 0x80)
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     utf8proc_category_t k = utf8proc_category(c);
     return k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO;
 }
 
-int chaff_cp_is_digit(int32_t c)
+int chaff_cp_is_digit_table(int32_t c)
 {
-    if (c < 0x80)
-        return c >= '0' && c <= '9';
     return utf8proc_category(c) == UTF8PROC_CATEGORY_ND;
 }
 
-int chaff_cp_is_upper(int32_t c)
+int chaff_cp_is_upper_table(int32_t c)
 {
-    if (c < 0x80)
-        return c >= 'A' && c <= 'Z';
     return utf8proc_category(c) == UTF8PROC_CATEGORY_LU;
 }
 
-int chaff_cp_is_space(int32_t c)
+int chaff_cp_is_space_table(int32_t c)
 {
-    if (c < 0x80)
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
     utf8proc_category_t k = utf8proc_category(c);
     return k == UTF8PROC_CATEGORY_ZS || k == UTF8PROC_CATEGORY_ZL || k == UTF8PROC_CATEGORY_ZP;
 }

@@ -55,11 +55,41 @@ struct chaff_docbuf {
 chaff_err chaff_doc_build(struct chaff_docbuf *b, const char *text, size_t len, struct chaff_doc *d);
 void chaff_docbuf_free(struct chaff_docbuf *b);
 
-/* Character classes shared by the families. */
-int chaff_cp_is_letter(int32_t c);
-int chaff_cp_is_digit(int32_t c);
-int chaff_cp_is_space(int32_t c);
-int chaff_cp_is_upper(int32_t c);
+/* Character classes shared by the families: ASCII is answered inline
+ * (most comment text is ASCII), the rest by utf8proc's tables in doc.c. */
+int chaff_cp_is_letter_table(int32_t c);
+int chaff_cp_is_digit_table(int32_t c);
+int chaff_cp_is_space_table(int32_t c);
+int chaff_cp_is_upper_table(int32_t c);
+
+static inline int chaff_cp_is_letter(int32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return chaff_cp_is_letter_table(c);
+}
+
+static inline int chaff_cp_is_digit(int32_t c)
+{
+    if (c < 0x80)
+        return c >= '0' && c <= '9';
+    return chaff_cp_is_digit_table(c);
+}
+
+static inline int chaff_cp_is_upper(int32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z';
+    return chaff_cp_is_upper_table(c);
+}
+
+static inline int chaff_cp_is_space(int32_t c)
+{
+    if (c < 0x80)
+        return c == ' ' || (c >= '\t' && c <= '\r');
+    return chaff_cp_is_space_table(c);
+}
+
 /* Scripts written without spaces between words (Han, kana, Thai...). */
 int chaff_cp_is_unspaced(int32_t c);
 

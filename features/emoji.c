@@ -14,16 +14,9 @@
 #define VS15 0xFE0E
 #define KEYCAP 0x20E3
 
-int chaff_cp_is_pictographic(int32_t c)
+int chaff_cp_is_pictographic_table(int32_t c)
 {
-    if (c < 0xA9) /* © is the first Extended_Pictographic code point */
-        return 0;
     return utf8proc_get_property(c)->boundclass == UTF8PROC_BOUNDCLASS_EXTENDED_PICTOGRAPHIC;
-}
-
-int chaff_cp_is_skin_tone(int32_t c)
-{
-    return c >= 0x1F3FB && c <= 0x1F3FF;
 }
 
 static int is_regional(int32_t c)
@@ -92,6 +85,8 @@ static size_t count_emoticons(const int32_t *c, size_t n)
         }
         size_t best = 0;
         for (int k = 0; emoticons[k]; k++) {
+            if (c[i] != (unsigned char)emoticons[k][0])
+                continue;
             size_t m = strlen(emoticons[k]);
             if (i + m > n)
                 continue;

@@ -147,38 +147,6 @@ chaff_err chaff_hmap_reset(struct chaff_hmap *m, size_t n)
     return CHAFF_OK;
 }
 
-static size_t hmap_slot(const struct chaff_hmap *m, uint64_t key)
-{
-    size_t i = (size_t)(key ^ (key >> 31)) & (m->cap - 1);
-    while (m->vals[i] && m->keys[i] != key)
-        i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-uint32_t chaff_hmap_add(struct chaff_hmap *m, uint64_t key)
-{
-    size_t i = hmap_slot(m, key);
-    m->keys[i] = key;
-    return ++m->vals[i] & 0x7fffffffu;
-}
-
-uint32_t chaff_hmap_sub(struct chaff_hmap *m, uint64_t key)
-{
-    size_t i = hmap_slot(m, key);
-    /* A key whose count drops to 0 keeps its slot (the high bit marks it
-     * present) so that probing past it still finds later keys. */
-    if ((m->vals[i] & 0x7fffffffu) > 1)
-        return --m->vals[i] & 0x7fffffffu;
-    m->vals[i] = 0x80000000u;
-    return 0;
-}
-
-uint32_t chaff_hmap_get(const struct chaff_hmap *m, uint64_t key)
-{
-    size_t i = hmap_slot(m, key);
-    return m->vals[i] & 0x7fffffffu;
-}
-
 typedef chaff_err (*family_fn)(const chaff_extractor *, chaff_fctx *, const struct chaff_doc *, double *);
 
 /* Adding a family: write its file and list it here. */

@@ -37,16 +37,58 @@ struct chaff_fctx {
 
 /* Clears m and makes room for n keys. */
 chaff_err chaff_hmap_reset(struct chaff_hmap *m, size_t n);
+
+/* The slot holding key, or the empty slot where it would go. Inline with
+ * the three below: they run for every word, n-gram and trigram. */
+static inline size_t chaff_hmap_slot(const struct chaff_hmap *m, uint64_t key)
+{
+    size_t i = (size_t)(key ^ (key >> 31)) & (m->cap - 1);
+    while (m->vals[i] && m->keys[i] != key)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
 /* Adds one to key's count; returns the new count. */
-uint32_t chaff_hmap_add(struct chaff_hmap *m, uint64_t key);
+static inline uint32_t chaff_hmap_add(struct chaff_hmap *m, uint64_t key)
+{
+    size_t i = chaff_hmap_slot(m, key);
+    m->keys[i] = key;
+    return ++m->vals[i] & 0x7fffffffu;
+}
+
 /* Subtracts one from key's count (which must be > 0); returns the new count. */
-uint32_t chaff_hmap_sub(struct chaff_hmap *m, uint64_t key);
+static inline uint32_t chaff_hmap_sub(struct chaff_hmap *m, uint64_t key)
+{
+    size_t i = chaff_hmap_slot(m, key);
+    /* A key whose count drops to 0 keeps its slot (the high bit marks it
+     * present) so that probing past it still finds later keys. */
+    if ((m->vals[i] & 0x7fffffffu) > 1)
+        return --m->vals[i] & 0x7fffffffu;
+    m->vals[i] = 0x80000000u;
+    return 0;
+}
+
 /* key's count, 0 if absent. */
-uint32_t chaff_hmap_get(const struct chaff_hmap *m, uint64_t key);
+static inline uint32_t chaff_hmap_get(const struct chaff_hmap *m, uint64_t key)
+{
+    size_t i = chaff_hmap_slot(m, key);
+    return m->vals[i] & 0x7fffffffu;
+}
 
 /* Emoji helpers shared by families. */
-int chaff_cp_is_pictographic(int32_t c);
-int chaff_cp_is_skin_tone(int32_t c);
+int chaff_cp_is_pictographic_table(int32_t c);
+
+static inline int chaff_cp_is_pictographic(int32_t c)
+{
+    if (c < 0xA9) /* © is the first Extended_Pictographic code point */
+        return 0;
+    return chaff_cp_is_pictographic_table(c);
+}
+
+static inline int chaff_cp_is_skin_tone(int32_t c)
+{
+    return c >= 0x1F3FB && c <= 0x1F3FF;
+}
 
 /* One function per family; each writes only its own features. */
 chaff_err chaff_family_length(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f);
