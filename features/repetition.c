@@ -86,11 +86,23 @@ static chaff_err trigram_entropy(chaff_fctx *ctx, double *out)
         uint64_t h = ((uint64_t)(uint32_t)c[i] << 42) ^ ((uint64_t)(uint32_t)c[i + 1] << 21) ^ (uint32_t)c[i + 2];
         chaff_hmap_add(&ctx->map, h * 0x9E3779B97F4A7C15ULL + 1);
     }
+    /* most trigrams occur once or a few times: each count's term is
+     * computed once (the same expression, so the same bits) */
+    double term[8];
+    uint32_t have = 1; /* term[k] is set for 0 < k < have */
     double hsum = 0;
     for (size_t s = 0; s < ctx->map.cap; s++) {
         uint32_t k = ctx->map.vals[s] & 0x7fffffffu;
         if (!k)
             continue;
+        if (k < 8) {
+            while (have <= k) {
+                double q = (double)have / (double)m;
+                term[have++] = q * log2(q);
+            }
+            hsum -= term[k];
+            continue;
+        }
         double p = (double)k / (double)m;
         hsum -= p * log2(p);
     }
