@@ -405,9 +405,8 @@ chaff_err chaff_doc_build(struct chaff_docbuf *b, const char *text, size_t len, 
     err = chaff_normalize(&b->norm, d->raw, d->raw_len, &d->norm, &d->norm_len);
     if (err)
         return err;
-    err = chaff_utf8_decode(d->norm, d->norm_len, &b->ncp, &b->ncp_cap, &n);
-    if (err)
-        return err;
+    b->ncp = b->norm.cps;
+    b->n_ncp = n = b->norm.n_cps;
     err = grow((void **)&b->ncp_off, &b->ncp_off_cap, n + 1, sizeof *b->ncp_off);
     if (err)
         return err;
@@ -473,7 +472,6 @@ void chaff_docbuf_free(struct chaff_docbuf *b)
     chaff_buf_free(&b->unescaped);
     chaff_buf_free(&b->raw);
     free(b->cp);
-    free(b->ncp);
     free(b->ncp_off);
     chaff_norm_free(&b->norm);
     free(b->words);

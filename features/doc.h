@@ -40,8 +40,8 @@ struct chaff_docbuf {
     struct chaff_buf raw;
     int32_t *cp;
     size_t cp_cap;
-    int32_t *ncp;
-    size_t ncp_cap;
+    const int32_t *ncp; /* the normalised code points (in norm) */
+    size_t n_ncp;
     uint32_t *ncp_off; /* byte offset of each normalised code point */
     size_t ncp_off_cap;
     struct chaff_norm norm;

@@ -19,16 +19,24 @@ chaff_err chaff_utf8_decode(const char *s, size_t len, int32_t **cps, size_t *ca
 
 /* Reusable NFKC + casefold state; zero-initialise, free with chaff_norm_free. */
 struct chaff_norm {
-    int32_t *buf;
+    int32_t *buf; /* utf8proc's work area */
     size_t cap;
-    struct chaff_buf out;
+    int32_t *cps; /* the result's code points */
+    size_t n_cps, cps_cap;
+    struct chaff_buf out; /* the result in UTF-8 */
 };
 
 /* NFKC-casefolds valid UTF-8 s[0..len), dropping default-ignorable code
  * points (ZWJ, VS16) and control characters other than line breaks, and
  * mapping look-alike punctuation to ASCII. The result is owned by n and
- * valid until its next use. */
+ * valid until its next use, in UTF-8 (*out, NUL-terminated) and as code
+ * points (n->cps[0..n->n_cps)). Runs of ASCII are folded without utf8proc
+ * (see normalize.c); the result is the same as chaff_normalize_whole's. */
 chaff_err chaff_normalize(struct chaff_norm *n, const char *s, size_t len, const char **out, size_t *out_len);
+
+/* As chaff_normalize, through utf8proc for the whole text: the reference
+ * the fast path is tested against. */
+chaff_err chaff_normalize_whole(struct chaff_norm *n, const char *s, size_t len, const char **out, size_t *out_len);
 
 void chaff_norm_free(struct chaff_norm *n);
 
