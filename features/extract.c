@@ -107,6 +107,7 @@ void chaff_fctx_free(chaff_fctx *ctx)
     free(ctx->zbuf);
     free(ctx->nb_bucket[0]);
     free(ctx->nb_bucket[1]);
+    free(ctx->nb_seen);
     free(ctx);
 }
 

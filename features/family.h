@@ -33,6 +33,7 @@ struct chaff_fctx {
     size_t zcap;
     uint32_t *nb_bucket[2]; /* distinct n-gram buckets, per table */
     size_t nb_n[2], nb_cap[2];
+    uint64_t *nb_seen; /* a bit per bucket and table, all 0 between uses */
 };
 
 /* Clears m and makes room for n keys. */

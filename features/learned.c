@@ -256,7 +256,9 @@ static uint32_t bucket_of(uint64_t h)
 
 static chaff_err push(chaff_fctx *ctx, int t, uint32_t b)
 {
-    if (chaff_hmap_add(&ctx->map, ((uint64_t)t << 32) | b) > 1)
+    uint64_t *seen = ctx->nb_seen + (size_t)t * (CHAFF_NGRAM_BUCKETS / 64);
+    uint64_t bit = 1ULL << (b & 63);
+    if (seen[b >> 6] & bit)
         return CHAFF_OK; /* distinct buckets only */
     if (ctx->nb_n[t] == ctx->nb_cap[t]) {
         size_t cap = ctx->nb_cap[t] ? ctx->nb_cap[t] * 2 : 256;
@@ -267,6 +269,7 @@ static chaff_err push(chaff_fctx *ctx, int t, uint32_t b)
         ctx->nb_cap[t] = cap;
     }
     ctx->nb_bucket[t][ctx->nb_n[t]++] = b;
+    seen[b >> 6] |= bit; /* only once listed, so that clearing finds it */
     return CHAFF_OK;
 }
 
@@ -275,13 +278,16 @@ static chaff_err push(chaff_fctx *ctx, int t, uint32_t b)
 
 chaff_err chaff_family_learned(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f)
 {
+    /* a bit per bucket tells the distinct ones: the lists come out in
+     * order of first occurrence, and only their bits are cleared after */
+    if (!ctx->nb_seen) {
+        ctx->nb_seen = chaff_calloc((size_t)CHAFF_NGRAM_TABLES * (CHAFF_NGRAM_BUCKETS / 64), sizeof *ctx->nb_seen);
+        if (!ctx->nb_seen)
+            return CHAFF_ENOMEM;
+    }
     ctx->nb_n[0] = ctx->nb_n[1] = 0;
-    size_t ncp = 0;
-    while (ncp < NB_MAX_CHARS && ctx->db.ncp_off && ctx->db.ncp_off[ncp] < d->norm_len)
-        ncp++;
-    chaff_err err = chaff_hmap_reset(&ctx->map, d->n_words * 2 + ncp * 2 + 2);
-    if (err)
-        return err;
+    size_t ncp = ctx->db.n_ncp < NB_MAX_CHARS ? ctx->db.n_ncp : NB_MAX_CHARS;
+    chaff_err err = CHAFF_OK;
     for (size_t i = 0; i < d->n_words && !err; i++) {
         err = push(ctx, 0, bucket_of(d->words[i].hash));
         if (!err && i + 1 < d->n_words && d->words[i + 1].sent == d->words[i].sent)
@@ -307,6 +313,11 @@ chaff_err chaff_family_learned(const chaff_extractor *ex, chaff_fctx *ctx, const
                 ctx, 1,
                 bucket_of(((win[0] * 0x100000001b3ULL ^ win[1]) * 0x100000001b3ULL ^ win[2]) * 0x9E3779B97F4A7C15ULL ^
                           win[3]));
+    }
+    for (int t = 0; t < CHAFF_NGRAM_TABLES; t++) {
+        uint64_t *seen = ctx->nb_seen + (size_t)t * (CHAFF_NGRAM_BUCKETS / 64);
+        for (size_t i = 0; i < ctx->nb_n[t]; i++)
+            seen[ctx->nb_bucket[t][i] >> 6] = 0;
     }
     if (err)
         return err;

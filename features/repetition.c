@@ -70,12 +70,9 @@ static chaff_err trigram_entropy(chaff_fctx *ctx, double *out)
 {
     *out = 0;
     const int32_t *c = ctx->db.ncp;
-    size_t n = 0;
-    /* the normalised code points: ncp_off has one entry past the last */
+    size_t n = ctx->db.n_ncp; /* the normalised code points */
     if (!c || !ctx->doc.norm_len)
         return CHAFF_OK;
-    while (ctx->db.ncp_off[n] < ctx->doc.norm_len)
-        n++;
     if (n < 3)
         return CHAFF_OK;
     size_t m = n - 2;
