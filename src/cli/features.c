@@ -23,12 +23,39 @@ struct feat_state {
     int failed;
 };
 
+/* Longest text fmt_value writes: "%.6g" of a double needs at most 13
+ * bytes ("-1.23457e+308"), an integer below 1e15 at most 16. */
+#define VALUE_MAX 24
+
+/* Writes v as printf("%lld") would for whole numbers below 1e15 and as
+ * printf("%.6g") otherwise; returns the length. The whole numbers (most
+ * features are counts) skip printf's parsing and locale machinery. */
+static size_t fmt_value(char *out, double v)
+{
+    if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+        long long x = (long long)v;
+        unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+        char digits[20];
+        size_t n = 0;
+        do {
+            digits[n++] = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        size_t len = 0;
+        if (x < 0)
+            out[len++] = '-';
+        while (n)
+            out[len++] = digits[--n];
+        return len;
+    }
+    return (size_t)snprintf(out, VALUE_MAX, "%.6g", v);
+}
+
 static void print_value(double v)
 {
-    if (v == (double)(long long)v && v > -1e15 && v < 1e15)
-        printf("%lld", (long long)v);
-    else
-        printf("%.6g", v);
+    char b[VALUE_MAX];
+    size_t n = fmt_value(b, v);
+    fwrite(b, 1, n, stdout);
 }
 
 static int feat_record(const struct chaff_record *rec, void *ud)
@@ -56,24 +83,36 @@ static int feat_record(const struct chaff_record *rec, void *ud)
         }
         fputs("}}\n", stdout);
         break;
-    case OUT_TSV:
+    case OUT_TSV: {
+        /* a row is built whole and written once */
+        char line[CHAFF_NFEATURES * (VALUE_MAX + 1) + 1];
+        size_t n = 0;
         for (int i = 0; i < CHAFF_NFEATURES; i++) {
             if (i)
-                putchar('\t');
-            print_value(f[i]);
+                line[n++] = '\t';
+            n += fmt_value(line + n, f[i]);
         }
-        putchar('\n');
+        line[n++] = '\n';
+        fwrite(line, 1, n, stdout);
         break;
-    default:
-        printf("%d", rec->label >= 0 ? rec->label + 1 : 0);
+    }
+    default: {
+        /* "LABEL idx:value ...", built whole; labels and indices are
+         * small whole numbers */
+        char line[VALUE_MAX + CHAFF_NFEATURES * (2 * VALUE_MAX + 2) + 1];
+        size_t n = fmt_value(line, rec->label >= 0 ? rec->label + 1 : 0);
         for (int i = 0; i < CHAFF_NFEATURES; i++) {
             if (f[i] != 0) {
-                printf(" %d:", i + 1);
-                print_value(f[i]);
+                line[n++] = ' ';
+                n += fmt_value(line + n, i + 1);
+                line[n++] = ':';
+                n += fmt_value(line + n, f[i]);
             }
         }
-        putchar('\n');
+        line[n++] = '\n';
+        fwrite(line, 1, n, stdout);
         break;
+    }
     }
     return ferror(stdout) ? 1 : 0;
 }
