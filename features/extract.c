@@ -75,6 +75,11 @@ chaff_err chaff_extractor_new(chaff_extractor **out, struct chaff_diag *diag)
             return err;
         }
     }
+    chaff_err err = chaff_lexset_build(ex->lex, CHAFF_NLEX, &ex->lexset);
+    if (err) {
+        chaff_extractor_free(ex);
+        return err;
+    }
     *out = ex;
     return CHAFF_OK;
 }
@@ -83,6 +88,7 @@ void chaff_extractor_free(chaff_extractor *ex)
 {
     if (!ex)
         return;
+    chaff_lexset_free(ex->lexset);
     for (int i = 0; i < CHAFF_NLEX; i++)
         chaff_lexicon_free(ex->lex[i]);
     chaff_ngrams_free(ex->ngrams);
@@ -108,6 +114,7 @@ void chaff_fctx_free(chaff_fctx *ctx)
     free(ctx->nb_bucket[0]);
     free(ctx->nb_bucket[1]);
     free(ctx->nb_seen);
+    free(ctx->lex_len);
     free(ctx);
 }
 
@@ -177,8 +184,15 @@ chaff_err chaff_extract(const chaff_extractor *ex, chaff_fctx *ctx, const char *
     chaff_err err = chaff_doc_build(&ctx->db, text ? text : "", text ? len : 0, &ctx->doc);
     if (err)
         return err;
-    for (int i = 0; i < CHAFF_NLEX; i++)
-        ctx->lex_count[i] = chaff_lexicon_count(ex->lex[i], &ctx->doc, &ctx->lex_first[i]);
+    size_t need = (size_t)CHAFF_NLEX * ctx->doc.n_words;
+    if (need > ctx->lex_len_cap) {
+        uint32_t *p = chaff_reallocarray(ctx->lex_len, need, sizeof *p);
+        if (!p)
+            return CHAFF_ENOMEM;
+        ctx->lex_len = p;
+        ctx->lex_len_cap = need;
+    }
+    chaff_lexset_count(ex->lexset, &ctx->doc, ctx->lex_count, ctx->lex_first, ctx->lex_len);
     for (int i = 0; i < CHAFF_NFEATURES; i++)
         out[i] = 0;
     for (size_t i = 0; i < sizeof families / sizeof *families; i++) {

@@ -10,6 +10,7 @@
 
 struct chaff_extractor {
     struct chaff_lexicon *lex[CHAFF_NLEX];
+    struct chaff_lexset *lexset; /* lex, indexed together */
     struct chaff_ngrams *ngrams; /* NULL: learned features are 0 */
 };
 
@@ -26,6 +27,8 @@ struct chaff_fctx {
     struct chaff_doc doc;
     size_t lex_count[CHAFF_NLEX];
     const char *lex_first[CHAFF_NLEX];
+    uint32_t *lex_len; /* [lex][word]: words of the entry matching there, or 0 */
+    size_t lex_len_cap;
     struct chaff_hmap map;
     z_stream z;
     int z_ready;

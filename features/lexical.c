@@ -135,11 +135,14 @@ static size_t count_money(const struct chaff_doc *d)
 /* Lists of three ("X, Y, and Z"): a list conjunction whose item before it
  * follows a comma-closed item of 1..4 words in the same sentence, and is
  * itself followed by a word of that sentence. */
-static size_t count_lists(const chaff_extractor *ex, const struct chaff_doc *d)
+static size_t count_lists(const chaff_fctx *ctx, const struct chaff_doc *d)
 {
     size_t count = 0;
+    if (d->n_words < 4)
+        return 0;
+    const uint32_t *conj = ctx->lex_len + LEX_LIST_CONJUNCTIONS * d->n_words;
     for (size_t k = 2; k + 1 < d->n_words; k++) {
-        if (!chaff_lexicon_has_word(ex->lex[LEX_LIST_CONJUNCTIONS], d, k))
+        if (conj[k] != 1) /* a one-word entry */
             continue;
         uint32_t s = d->words[k].sent;
         if (d->words[k + 1].sent != s)
@@ -160,17 +163,19 @@ static size_t count_lists(const chaff_extractor *ex, const struct chaff_doc *d)
 
 /* "not just X, but Y": an opener followed within 15 words of its sentence
  * by a turn word. */
-static size_t count_not_just(const chaff_extractor *ex, const struct chaff_doc *d)
+static size_t count_not_just(const chaff_fctx *ctx, const struct chaff_doc *d)
 {
     size_t count = 0;
     if (!d->n_words)
         return 0;
+    const uint32_t *openers = ctx->lex_len + LEX_TEMPLATE_OPENERS * d->n_words;
+    const uint32_t *turns = ctx->lex_len + LEX_TEMPLATE_TURNS * d->n_words;
     for (size_t i = 0; i + 1 < d->n_words; i++) {
-        size_t len = chaff_lexicon_match_at(ex->lex[LEX_TEMPLATE_OPENERS], d, i);
+        size_t len = openers[i];
         if (!len)
             continue;
         for (size_t j = i + len + 1; j < d->n_words && j <= i + 16 && d->words[j].sent == d->words[i].sent; j++) {
-            if (chaff_lexicon_has_word(ex->lex[LEX_TEMPLATE_TURNS], d, j)) {
+            if (turns[j] == 1) {
                 count++;
                 break;
             }
@@ -301,6 +306,7 @@ static void raw_scan(const struct chaff_doc *d, double *f)
 
 chaff_err chaff_family_lexical(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f)
 {
+    (void)ex; /* the lexicons were matched by chaff_extract (ctx->lex_*) */
     size_t nw = d->n_words;
     double words = nw ? (double)nw : 1.0;
     if (nw) {
@@ -357,7 +363,7 @@ chaff_err chaff_family_lexical(const chaff_extractor *ex, chaff_fctx *ctx, const
     f[F_HEDGES] = (double)ctx->lex_count[LEX_HEDGES];
     f[F_PROMO] = (double)ctx->lex_count[LEX_PROMO];
     f[F_PRAISE] = (double)ctx->lex_count[LEX_PRAISE];
-    f[F_TEMPLATES] = (double)(count_not_just(ex, d) + count_lists(ex, d));
+    f[F_TEMPLATES] = (double)(count_not_just(ctx, d) + count_lists(ctx, d));
     f[F_URLS] = (double)d->n_urls;
     f[F_EMAILS] = (double)d->n_emails;
     f[F_MENTIONS] = (double)d->n_mentions;

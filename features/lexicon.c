@@ -217,10 +217,12 @@ static int match_at(const struct entry *e, const struct chaff_doc *d, size_t i)
     return 1;
 }
 
-static const struct entry *find_at(const struct chaff_lexicon *lx, const struct chaff_doc *d, size_t i)
+/* The entry matching at word i among those chained from entry k (the
+ * entries whose first word is word i's), else the first one-word prefix
+ * entry that matches, else NULL. */
+static const struct entry *find_from(const struct chaff_lexicon *lx, int32_t k, const struct chaff_doc *d, size_t i)
 {
-    size_t s = slot_of(lx, d->words[i].hash);
-    for (int32_t k = lx->slot[s]; k >= 0; k = lx->e[k].next) {
+    for (; k >= 0; k = lx->e[k].next) {
         if (match_at(&lx->e[k], d, i))
             return &lx->e[k];
     }
@@ -231,6 +233,11 @@ static const struct entry *find_at(const struct chaff_lexicon *lx, const struct 
             return e;
     }
     return NULL;
+}
+
+static const struct entry *find_at(const struct chaff_lexicon *lx, const struct chaff_doc *d, size_t i)
+{
+    return find_from(lx, lx->slot[slot_of(lx, d->words[i].hash)], d, i);
 }
 
 size_t chaff_lexicon_count(const struct chaff_lexicon *lx, const struct chaff_doc *doc, const char **first)
@@ -261,4 +268,124 @@ size_t chaff_lexicon_match_at(const struct chaff_lexicon *lx, const struct chaff
         return 0;
     const struct entry *e = find_at(lx, doc, i);
     return e ? e->n : 0;
+}
+
+/* ---- several lexicons in one pass ---- */
+
+struct chaff_lexset {
+    const struct chaff_lexicon *lx[CHAFF_LEXSET_MAX];
+    size_t n;
+    uint64_t *h;         /* first-word hash of each used slot */
+    uint32_t *row;       /* per slot: its row of heads, or UINT32_MAX if unused */
+    int32_t *heads;      /* [row][lexicon]: that lexicon's chain for the hash, or -1 */
+    uint32_t *mask;      /* [row]: a bit for each lexicon with a chain there */
+    uint32_t pmask[256]; /* a bit for each lexicon with a prefix entry
+                            starting with that byte */
+    size_t nslot;
+};
+
+void chaff_lexset_free(struct chaff_lexset *set)
+{
+    if (!set)
+        return;
+    free(set->h);
+    free(set->row);
+    free(set->heads);
+    free(set->mask);
+    free(set);
+}
+
+static size_t set_slot(const struct chaff_lexset *set, uint64_t h)
+{
+    size_t i = (size_t)(h ^ (h >> 29)) & (set->nslot - 1);
+    while (set->row[i] != UINT32_MAX && set->h[i] != h)
+        i = (i + 1) & (set->nslot - 1);
+    return i;
+}
+
+chaff_err chaff_lexset_build(struct chaff_lexicon *const *lx, size_t n, struct chaff_lexset **out)
+{
+    *out = NULL;
+    if (n > CHAFF_LEXSET_MAX)
+        return CHAFF_EINVAL;
+    struct chaff_lexset *set = calloc(1, sizeof *set);
+    if (!set)
+        return CHAFF_ENOMEM;
+    size_t total = 0;
+    for (size_t l = 0; l < n; l++) {
+        set->lx[l] = lx[l];
+        total += lx[l]->n;
+    }
+    set->n = n;
+    set->nslot = 16;
+    while (set->nslot < total * 2)
+        set->nslot *= 2;
+    set->h = chaff_calloc(set->nslot, sizeof *set->h);
+    set->row = chaff_calloc(set->nslot, sizeof *set->row);
+    set->heads = chaff_calloc(total ? total * n : 1, sizeof *set->heads);
+    set->mask = chaff_calloc(total ? total : 1, sizeof *set->mask);
+    if (!set->h || !set->row || !set->heads || !set->mask) {
+        chaff_lexset_free(set);
+        return CHAFF_ENOMEM;
+    }
+    for (size_t i = 0; i < set->nslot; i++)
+        set->row[i] = UINT32_MAX;
+    uint32_t rows = 0;
+    for (size_t l = 0; l < n; l++) {
+        for (size_t k = 0; k < lx[l]->n; k++) {
+            const struct entry *e = &lx[l]->e[k];
+            if (e->prefix && e->n == 1)
+                continue; /* not chained */
+            size_t s = set_slot(set, e->h[0]);
+            if (set->row[s] != UINT32_MAX)
+                continue;
+            set->h[s] = e->h[0];
+            set->row[s] = rows;
+            for (size_t m = 0; m < n; m++) {
+                int32_t head = lx[m]->slot[slot_of(lx[m], e->h[0])];
+                set->heads[(size_t)rows * n + m] = head;
+                if (head >= 0)
+                    set->mask[rows] |= 1u << m;
+            }
+            rows++;
+        }
+        for (int b = 0; b < 256; b++) {
+            if (lx[l]->pstart[b + 1] > lx[l]->pstart[b])
+                set->pmask[b] |= 1u << l;
+        }
+    }
+    *out = set;
+    return CHAFF_OK;
+}
+
+void chaff_lexset_count(const struct chaff_lexset *set, const struct chaff_doc *doc, size_t *count, const char **first,
+                        uint32_t *len)
+{
+    size_t n = set->n, nw = doc->n_words;
+    for (size_t l = 0; l < n; l++) {
+        count[l] = 0;
+        first[l] = NULL;
+    }
+    if (len && nw)
+        memset(len, 0, n * nw * sizeof *len);
+    for (size_t i = 0; i < nw; i++) {
+        size_t s = set_slot(set, doc->words[i].hash);
+        uint32_t r = set->row[s];
+        const int32_t *heads = r != UINT32_MAX ? set->heads + (size_t)r * n : NULL;
+        /* only the lexicons with a chain for this word or a prefix
+         * starting with its first byte can match (words are never empty) */
+        uint32_t todo = (r != UINT32_MAX ? set->mask[r] : 0) | set->pmask[(unsigned char)doc->norm[doc->words[i].off]];
+        while (todo) {
+            size_t l = (size_t)__builtin_ctz(todo);
+            todo &= todo - 1;
+            const struct entry *e = find_from(set->lx[l], heads ? heads[l] : -1, doc, i);
+            if (!e)
+                continue;
+            if (len)
+                len[l * nw + i] = e->n;
+            if (!first[l])
+                first[l] = e->display;
+            count[l]++;
+        }
+    }
 }

@@ -3,6 +3,7 @@
 #define CHAFF_LEXICON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "chaff.h"
 
@@ -38,5 +39,20 @@ size_t chaff_lexicon_match_at(const struct chaff_lexicon *lx, const struct chaff
 
 /* 1 if word w of doc is a one-word entry of lx (or matches a prefix). */
 int chaff_lexicon_has_word(const struct chaff_lexicon *lx, const struct chaff_doc *doc, size_t w);
+
+/* Several lexicons indexed together by first word, so that one lookup per
+ * word serves them all. Keeps pointers to the lexicons, which must outlive
+ * it. At most CHAFF_LEXSET_MAX lexicons. *out is the caller's
+ * (chaff_lexset_free). */
+#define CHAFF_LEXSET_MAX 32
+struct chaff_lexset;
+chaff_err chaff_lexset_build(struct chaff_lexicon *const *lx, size_t n, struct chaff_lexset **out);
+void chaff_lexset_free(struct chaff_lexset *set);
+
+/* For each lexicon l of the set: count[l] and first[l] as
+ * chaff_lexicon_count gives them, and (if len is not NULL)
+ * len[l * doc->n_words + w] as chaff_lexicon_match_at(lexicon l, doc, w). */
+void chaff_lexset_count(const struct chaff_lexset *set, const struct chaff_doc *doc, size_t *count, const char **first,
+                        uint32_t *len);
 
 #endif
