@@ -391,16 +391,21 @@ chaff_err chaff_doc_build(struct chaff_docbuf *b, const char *text, size_t len, 
 
     /* Non-empty lines of the raw text. */
     int line_has = 0;
+    int32_t max_cp = 0;
     for (size_t i = 0; i < d->n_cp; i++) {
         int32_t c = d->cp[i];
+        if (c > max_cp)
+            max_cp = c;
         if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029) {
             d->n_lines += line_has;
+            d->max_cp = max_cp;
             line_has = 0;
         } else if (!chaff_cp_is_space(c)) {
             line_has = 1;
         }
     }
     d->n_lines += line_has;
+    d->max_cp = max_cp;
 
     err = chaff_normalize(&b->norm, d->raw, d->raw_len, &d->norm, &d->norm_len);
     if (err)

@@ -32,6 +32,7 @@ struct chaff_doc {
     size_t n_lines;             /* lines holding something other than spaces */
     size_t n_urls, n_emails, n_mentions, n_hashtags;
     size_t n_replaced; /* U+FFFD in the raw text */
+    int32_t max_cp;    /* the largest raw code point (0 if none) */
 };
 
 /* Growable storage behind a doc; part of a chaff_fctx. */

@@ -74,12 +74,16 @@ static const char *const emoticons[] = {":)", ":-)", ":(", ":-(", ":D",  ":-D", 
                                         "xD", "XD",  "xd", "<3",  ":/",  ":-/", ":'(", "^^",  "^_^", ":o", ":O",  ":3",
                                         "=)", "=(",  ":|", "-_-", "o_O", "O_o", ":*",  ";D",  "8)",  NULL};
 
+/* The first characters of emoticons[] (keep in step). */
+static const char emoticon_starts[] = ":;xX<^=-oO8";
+
 static size_t count_emoticons(const int32_t *c, size_t n)
 {
     size_t count = 0;
     size_t i = 0;
     while (i < n) {
-        if (i > 0 && !chaff_cp_is_space(c[i - 1])) {
+        if ((i > 0 && !chaff_cp_is_space(c[i - 1])) || c[i] <= 0 || c[i] >= 0x80 ||
+            !strchr(emoticon_starts, (int)c[i])) {
             i++;
             continue;
         }
@@ -117,6 +121,14 @@ chaff_err chaff_family_emoji(const chaff_extractor *ex, chaff_fctx *ctx, const s
     (void)ex;
     const int32_t *c = d->cp;
     size_t n = d->n_cp;
+    if (d->max_cp < 0xA9) {
+        /* below (c) nothing is pictographic, a regional indicator or a
+         * keycap mark: no emoji, only emoticons */
+        for (int k = F_EMOJI; k <= F_TEXT_SYMBOLS; k++)
+            f[k] = 0;
+        f[F_EMOTICONS] = (double)count_emoticons(c, n);
+        return CHAFF_OK;
+    }
     size_t units = 0, zwj = 0, skin = 0, flags = 0, keycaps = 0, symbols = 0, trailing = 0;
     size_t run = 0, run_max = 0, distinct = 0;
     uint64_t prev_key = 0;
