@@ -4,6 +4,18 @@
 
 #include "family.h"
 
+/* utf8proc's grapheme boundary class of an ASCII character. */
+static utf8proc_int32_t ascii_boundclass(int32_t c)
+{
+    if (c == '\r')
+        return UTF8PROC_BOUNDCLASS_CR;
+    if (c == '\n')
+        return UTF8PROC_BOUNDCLASS_LF;
+    if (c < 0x20 || c == 0x7F)
+        return UTF8PROC_BOUNDCLASS_CONTROL;
+    return UTF8PROC_BOUNDCLASS_OTHER;
+}
+
 chaff_err chaff_family_length(const chaff_extractor *ex, chaff_fctx *ctx, const struct chaff_doc *d, double *f)
 {
     (void)ex;
@@ -13,6 +25,15 @@ chaff_err chaff_family_length(const chaff_extractor *ex, chaff_fctx *ctx, const 
     size_t graphemes = 0;
     utf8proc_int32_t state = 0;
     for (size_t i = 0; i < d->n_cp; i++) {
+        /* Between two ASCII characters utf8proc breaks unless they are
+         * CR LF, and leaves the second one's class as the state: checked
+         * for every first code point, every state and every ASCII second
+         * one. The state is only read by later calls. */
+        if (i > 0 && d->cp[i] < 0x80 && d->cp[i - 1] < 0x80) {
+            graphemes += !(d->cp[i - 1] == '\r' && d->cp[i] == '\n');
+            state = ascii_boundclass(d->cp[i]);
+            continue;
+        }
         if (i == 0 || utf8proc_grapheme_break_stateful(d->cp[i - 1], d->cp[i], &state))
             graphemes++;
     }
