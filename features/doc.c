@@ -29,7 +29,7 @@ int chaff_cp_is_space_table(int32_t c)
     return k == UTF8PROC_CATEGORY_ZS || k == UTF8PROC_CATEGORY_ZL || k == UTF8PROC_CATEGORY_ZP;
 }
 
-int chaff_cp_is_unspaced(int32_t c)
+int chaff_cp_is_unspaced_table(int32_t c)
 {
     return (c >= 0x0E00 && c <= 0x0EFF)       /* Thai, Lao */
            || (c >= 0x1000 && c <= 0x109F)    /* Myanmar */

@@ -92,6 +92,11 @@ static inline int chaff_cp_is_space(int32_t c)
 }
 
 /* Scripts written without spaces between words (Han, kana, Thai...). */
-int chaff_cp_is_unspaced(int32_t c);
+int chaff_cp_is_unspaced_table(int32_t c);
+
+static inline int chaff_cp_is_unspaced(int32_t c)
+{
+    return c >= 0x0E00 && chaff_cp_is_unspaced_table(c);
+}
 
 #endif

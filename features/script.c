@@ -35,6 +35,8 @@ static int is_invisible(const int32_t *c, size_t n, size_t i)
 
 static int is_fancy(int32_t x)
 {
+    if (x < 0x24B6)
+        return 0;
     return (x >= 0xFF10 && x <= 0xFF19) || (x >= 0xFF21 && x <= 0xFF3A) || (x >= 0xFF41 && x <= 0xFF5A) ||
            (x >= 0x1D400 && x <= 0x1D7FF) || (x >= 0x24B6 && x <= 0x24E9) || (x >= 0x1F130 && x <= 0x1F169);
 }
