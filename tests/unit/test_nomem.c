@@ -108,9 +108,10 @@ char *__wrap_strndup(const char *s, size_t n)
     return fail_now() ? NULL : __real_strndup(s, n);
 }
 
-/* jansson's parser drops a byte of a string when its token buffer cannot
- * grow (lex_save ignores strbuffer_append_byte's failure), and reports
- * some failed allocations as syntax errors: so the parse runs with no
+/* jansson's parser drops a byte of a token when its buffer cannot grow
+ * (lex_save ignores strbuffer_append_byte's failure: akheron/jansson#362,
+ * open upstream), and reports some failed allocations as syntax errors:
+ * so the parse runs with no
  * failure, and when the failing allocation came inside it, the result is
  * what a parser that handles it would give, NULL with
  * json_error_out_of_memory. (libchaff's calls reach these through the
