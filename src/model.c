@@ -542,6 +542,8 @@ static chaff_err load_meta(const char *path, chaff_model *m, struct chaff_diag *
     json_error_t jerr;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     free(buf);
+    if (!root && json_error_code(&jerr) == json_error_out_of_memory)
+        return CHAFF_ENOMEM;
     if (!root)
         return BAD("%s:%d: invalid JSON: %s", path, jerr.line, jerr.text);
     char hash[17];

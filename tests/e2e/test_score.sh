@@ -40,11 +40,13 @@ for rec, row in zip(recs, rows):
     p = [ph, pl, pm]
     if abs(sum(p) - 1) > 1e-6 or min(p) < 0:
         problems.append("comment %s: probabilities %r do not sum to 1" % (sid, p))
-    if label in labels and p[labels.index(label)] != max(p):
-        problems.append("comment %s: label %s is not the most probable class of %r" % (sid, label, p))
-    # verdict.c: hold when P(not human) >= hold_at, else review when >= review_at
+    # verdict.c: hold when P(not human) >= hold_at, else review when >= review_at;
+    # human exactly when passed, else the likelier of low-effort and machine
     flag = 1.0 - ph
     want_action = "hold" if flag >= hold_at else "review" if flag >= review_at else "pass"
+    want_label = "human" if want_action == "pass" else "machine" if pm > pl else "low-effort"
+    if label != want_label:
+        problems.append("comment %s: label %s, want %s for %r" % (sid, label, want_label, p))
     if action != want_action:
         problems.append("comment %s: action %s, want %s (P(not human) %.4f, thresholds %s/%s)"
                         % (sid, action, want_action, flag, review_at, hold_at))
