@@ -952,14 +952,18 @@ static inline __attribute__((always_inline)) double hsum(v4d v)
     return (v[0] + v[1]) + (v[2] + v[3]);
 }
 
-/* Kernel values of kv[0..n) (n a multiple of LANES) from summed
- * contributions, in place. */
+/* Kernel values of sum[0..n) (n a multiple of LANES) from summed
+ * contributions, in place; a squared distance that rounding took below 0
+ * counts as 0. */
 static inline __attribute__((always_inline)) void kernel4(const struct dense *d, double *sum, size_t n, int degree)
 {
     if (!d->rbf)
         return;
-    for (size_t i = 0; i < n; i += LANES)
-        store4(sum + i, vexp(load4(sum + i) * -d->gamma, degree));
+    for (size_t i = 0; i < n; i += LANES) {
+        v4d t = load4(sum + i);
+        v4l neg = t < (v4d){0, 0, 0, 0};
+        store4(sum + i, vexp((v4d)((v4l)t & ~neg) * -d->gamma, degree));
+    }
 }
 
 /* The pass over the SVs: fills work with each block's partial sums per
@@ -1021,13 +1025,6 @@ sv_pass(const struct dense *d, const double *x, double *work, double dec[3])
             for (size_t i = 0; i < n; i += LANES)
                 store4(total + i, load4(total + i) + load4(pg + i));
         }
-        if (d->rbf) {
-            for (size_t i = 0; i < n; i += LANES) {
-                v4d t = load4(total + i);
-                v4l neg = t < (v4d){0, 0, 0, 0};
-                store4(total + i, (v4d)((v4l)t & ~neg)); /* never below 0 */
-            }
-        }
         memcpy(kv, total, n * sizeof *kv);
         kernel4(d, kv, n, 13);
         for (int p = 0; p < d->npairs; p++) {
@@ -1062,12 +1059,7 @@ group_pass(const struct dense *d, const double *work, const int *use, double dec
                 continue;
             const double *pg = part + (size_t)g * n, *typ = d->typ + (size_t)g * lpad + b;
             for (size_t i = 0; i < n; i += LANES) {
-                v4d t = load4(total + i) - load4(pg + i) + load4(typ + i);
-                if (d->rbf) {
-                    v4l neg = t < (v4d){0, 0, 0, 0};
-                    t = (v4d)((v4l)t & ~neg);
-                }
-                store4(kv + i, t);
+                store4(kv + i, load4(total + i) - load4(pg + i) + load4(typ + i));
             }
             kernel4(d, kv, n, 9);
             for (int p = 0; p < d->npairs; p++) {

@@ -58,9 +58,8 @@ struct rows {
     int strip_label; /* the class whose links are thinned */
     double strip_p;  /* the share of its rows with links that lose them */
     unsigned seed;
-    size_t stripped; /* rows of this input changed by it */
-    char *strip_buf; /* the stripped text */
-    size_t strip_cap;
+    size_t stripped;            /* rows of this input changed by it */
+    struct chaff_buf strip_buf; /* the stripped text */
 };
 
 #define NGRAM_FOLDS 5
@@ -120,20 +119,19 @@ static int train_record(const struct chaff_record *rec, void *ud)
     double f[CHAFF_NFEATURES];
     const char *text = rec->text;
     size_t len = rec->text_len;
-    if (r->strip && rec->label == r->strip_label && len) {
-        if (len > r->strip_cap) {
-            char *b = realloc(r->strip_buf, len);
-            if (!b) {
-                r->failed = 1;
-                return 1;
-            }
-            r->strip_buf = b;
-            r->strip_cap = len;
+    /* a row of the thinned class is drawn (by a hash of its text) before it
+     * is stripped; the rows not drawn keep their links */
+    uint64_t h = r->strip && rec->label == r->strip_label && len
+                     ? chaff_fnv1a_more(chaff_fnv1a(&r->seed, sizeof r->seed), text, len)
+                     : 0;
+    if (h && (double)(h >> 11) / 9007199254740992.0 < r->strip_p) {
+        if (chaff_buf_reserve(&r->strip_buf, len)) {
+            r->failed = 1;
+            return 1;
         }
-        size_t n = chaff_strip_links(text, len, r->strip_buf);
-        uint64_t h = chaff_fnv1a_more(chaff_fnv1a(&r->seed, sizeof r->seed), text, len);
-        if (n != len && (double)(h >> 11) / 9007199254740992.0 < r->strip_p) {
-            text = r->strip_buf;
+        size_t n = chaff_strip_links(text, len, r->strip_buf.data);
+        if (n != len) {
+            text = r->strip_buf.data;
             len = n;
             r->stripped++;
         }
@@ -161,8 +159,7 @@ static int train_record(const struct chaff_record *rec, void *ud)
 
 struct link_counts {
     size_t rows[CHAFF_NLABELS], linked[CHAFF_NLABELS];
-    char *buf;
-    size_t cap;
+    struct chaff_buf buf;
     int failed;
 };
 
@@ -171,17 +168,12 @@ static int count_links(const struct chaff_record *rec, void *ud)
     struct link_counts *c = ud;
     if (rec->label < 0)
         return 0;
-    if (rec->text_len > c->cap) {
-        char *b = realloc(c->buf, rec->text_len);
-        if (!b) {
-            c->failed = 1;
-            return 1;
-        }
-        c->buf = b;
-        c->cap = rec->text_len;
+    if (chaff_buf_reserve(&c->buf, rec->text_len)) {
+        c->failed = 1;
+        return 1;
     }
     c->rows[rec->label]++;
-    if (rec->text_len && chaff_strip_links(rec->text, rec->text_len, c->buf) != rec->text_len)
+    if (rec->text_len && chaff_strip_links(rec->text, rec->text_len, c->buf.data) != rec->text_len)
         c->linked[rec->label]++;
     return 0;
 }
@@ -194,7 +186,7 @@ static int plan_link_balance(struct cli_input *one, struct rows *r)
     struct link_counts c = {0};
     struct cli_counts counts = {0};
     cli_for_each(one, count_links, NULL, &c, &counts);
-    free(c.buf);
+    chaff_buf_free(&c.buf);
     if (c.failed || counts.input_failed)
         return -1;
     double share[CHAFF_NLABELS] = {0};
@@ -533,7 +525,7 @@ int cmd_train(int argc, char **argv)
     for (size_t k = 0; k < rows.n; k++)
         free_ngram_row(&rows.ng[k]);
     free(rows.ng);
-    free(rows.strip_buf);
+    chaff_buf_free(&rows.strip_buf);
     free(rows.x);
     free(rows.y);
     chaff_fctx_free(rows.ctx);
