@@ -791,24 +791,79 @@ static void dense_free(struct dense *d)
     free(d);
 }
 
+static int same_sv(const double *full, size_t l, size_t a, size_t b)
+{
+    for (int f = 0; f < CHAFF_NFEATURES; f++) {
+        if (full[(size_t)f * l + a] != full[(size_t)f * l + b])
+            return 0;
+    }
+    return 1;
+}
+
+/* Identical support vectors (a training row repeated by --weight, or the
+ * same comment in two classes) have the same kernel value: each distinct
+ * SV is kept once, uid[i] numbering SV i's copy, rep[] each copy's first
+ * SV in the model. Returns the number of distinct SVs, or 0 without
+ * memory. */
+static size_t dedupe_svs(const double *full, size_t l, size_t *uid, size_t *rep)
+{
+    size_t cap = 16;
+    while (cap < 2 * l)
+        cap *= 2;
+    size_t *slot = chaff_calloc(cap, sizeof *slot); /* SV index + 1, or 0 */
+    if (!slot)
+        return 0;
+    size_t nu = 0;
+    for (size_t i = 0; i < l; i++) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (int f = 0; f < CHAFF_NFEATURES; f++) {
+            double v = full[(size_t)f * l + i] + 0.0; /* -0 hashes as 0 */
+            h = chaff_fnv1a_more(h, &v, sizeof v);
+        }
+        size_t k = (size_t)h & (cap - 1);
+        while (slot[k] && !same_sv(full, l, slot[k] - 1, i))
+            k = (k + 1) & (cap - 1);
+        if (slot[k]) {
+            uid[i] = uid[slot[k] - 1];
+        } else {
+            slot[k] = i + 1;
+            rep[nu] = i;
+            uid[i] = nu++;
+        }
+    }
+    free(slot);
+    return nu;
+}
+
 static chaff_err build_dense(chaff_model *m)
 {
     const struct svm_model *s = m->svm;
-    size_t l = (size_t)s->l, lpad = (l + LANES - 1) / LANES * LANES;
+    size_t nsv = (size_t)s->l, l = 0, lpad = 0;
     struct dense *d = calloc(1, sizeof *d);
-    double *full = chaff_calloc(l * CHAFF_NFEATURES, sizeof *full); /* column-major */
-    double *sorted = chaff_calloc(l, sizeof *sorted);
-    if (!d || !full || !sorted)
+    double *all = chaff_calloc(nsv * CHAFF_NFEATURES, sizeof *all); /* column-major */
+    size_t *uid = chaff_calloc(nsv, sizeof *uid), *rep = chaff_calloc(nsv, sizeof *rep);
+    double *full = NULL, *sorted = NULL;
+    if (!d || !all || !uid || !rep)
         goto nomem;
+    for (size_t i = 0; i < nsv; i++) {
+        for (const struct svm_node *n = s->SV[i]; n->index != -1; n++)
+            all[(size_t)(n->index - 1) * nsv + i] = n->value;
+    }
+    l = dedupe_svs(all, nsv, uid, rep);
+    lpad = (l + LANES - 1) / LANES * LANES;
+    full = chaff_calloc(l * CHAFF_NFEATURES, sizeof *full); /* distinct SVs, column-major */
+    sorted = chaff_calloc(l, sizeof *sorted);
+    if (!l || !full || !sorted)
+        goto nomem;
+    for (int f = 0; f < CHAFF_NFEATURES; f++) {
+        for (size_t u = 0; u < l; u++)
+            full[(size_t)f * l + u] = all[(size_t)f * nsv + rep[u]];
+    }
     d->l = l;
     d->lpad = lpad;
     d->rbf = s->param.kernel_type == RBF;
     d->gamma = s->param.gamma;
     d->npairs = s->nr_class * (s->nr_class - 1) / 2;
-    for (size_t i = 0; i < l; i++) {
-        for (const struct svm_node *n = s->SV[i]; n->index != -1; n++)
-            full[(size_t)(n->index - 1) * l + i] = n->value;
-    }
     /* each feature's mode, and how many SVs differ from it */
     size_t nnz = 0, differ[CHAFF_NFEATURES];
     for (int f = 0; f < CHAFF_NFEATURES; f++) {
@@ -875,10 +930,10 @@ static chaff_err build_dense(chaff_model *m)
     for (int i = 0; i < s->nr_class; i++) {
         for (int j = i + 1; j < s->nr_class; j++) {
             double *cp = d->coef + (size_t)pair * lpad;
-            for (int t = 0; t < s->nSV[i]; t++)
-                cp[start[i] + t] = s->sv_coef[j - 1][start[i] + t];
-            for (int t = 0; t < s->nSV[j]; t++)
-                cp[start[j] + t] = s->sv_coef[i][start[j] + t];
+            for (int t = start[i]; t < start[i] + s->nSV[i]; t++)
+                cp[uid[t]] += s->sv_coef[j - 1][t];
+            for (int t = start[j]; t < start[j] + s->nSV[j]; t++)
+                cp[uid[t]] += s->sv_coef[i][t];
             d->rho[pair] = s->rho[pair];
             pair++;
         }
@@ -895,15 +950,26 @@ static chaff_err build_dense(chaff_model *m)
         for (size_t i = 0; i < l; i++)
             typ[i] += contrib(d->rbf, t, c[i]);
     }
+    free(all);
+    free(uid);
+    free(rep);
     free(full);
     free(sorted);
     m->dense = d;
     return CHAFF_OK;
 nomem:
+    free(all);
+    free(uid);
+    free(rep);
     free(full);
     free(sorted);
     dense_free(d);
     return CHAFF_ENOMEM;
+}
+
+size_t chaff_model_distinct_svs(const chaff_model *m)
+{
+    return m->dense->l;
 }
 
 size_t chaff_model_work_size(const chaff_model *m)

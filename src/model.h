@@ -34,6 +34,10 @@ double chaff_model_scale_one(const chaff_model *m, int i, double raw);
 void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS]);
 
 /* Doubles a work area of chaff_model_predict_work must hold. */
+/* The number of distinct support vectors the predictor evaluates:
+ * identical SVs (repeated training rows) are kept once. */
+size_t chaff_model_distinct_svs(const chaff_model *m);
+
 size_t chaff_model_work_size(const chaff_model *m);
 
 /* As chaff_model_predict_scaled, with a caller-owned work area of

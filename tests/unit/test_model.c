@@ -619,12 +619,23 @@ static void verdict_decide_should_act_on_the_share_that_is_not_human(void **stat
     assert_int_equal(decide(0.5, 0.25, 0.25, 0.75, 0.5).action, CHAFF_HOLD);
 }
 
-/* Trains the synthetic set with kernel into t and loads it. */
-static chaff_model *train_synthetic(struct tmpdir *t, int kernel)
+/* Trains the synthetic set with kernel into t and loads it. With dup,
+ * every row is there twice and rows 0 and 1 once more in the next class,
+ * so that the model has identical SVs within a class and across classes;
+ * n_sv gets the model's SV count. */
+static chaff_model *train_synthetic(struct tmpdir *t, int kernel, int dup, int *n_sv)
 {
-    static double raw[NROWS * CHAFF_NFEATURES];
-    int y[NROWS];
+    static double raw[(2 * NROWS + 2) * CHAFF_NFEATURES];
+    int y[2 * NROWS + 2];
     synth(raw, y);
+    int n = NROWS;
+    if (dup) {
+        memcpy(raw + (size_t)NROWS * CHAFF_NFEATURES, raw, sizeof raw[0] * NROWS * CHAFF_NFEATURES);
+        memcpy(y + NROWS, y, sizeof y[0] * NROWS);
+        memcpy(raw + (size_t)2 * NROWS * CHAFF_NFEATURES, raw, sizeof raw[0] * 2 * CHAFF_NFEATURES);
+        y[2 * NROWS] = y[2 * NROWS + 1] = (y[0] + 1) % CHAFF_NLABELS;
+        n = 2 * NROWS + 2;
+    }
     tmpdir_make(t);
     struct chaff_train_opts o;
     memset(&o, 0, sizeof o);
@@ -635,8 +646,9 @@ static chaff_model *train_synthetic(struct tmpdir *t, int kernel)
     o.seed = 1;
     struct chaff_train_result res;
     struct chaff_diag d = {""};
-    if (chaff_train(raw, y, NROWS, &o, t->path, NULL, &res, &d))
+    if (chaff_train(raw, y, (size_t)n, &o, t->path, NULL, &res, &d))
         fail_msg("train: %s", d.msg);
+    *n_sv = res.n_sv;
     chaff_model *m = NULL;
     if (chaff_model_load(t->path, &m, &d))
         fail_msg("load: %s", d.msg);
@@ -649,9 +661,15 @@ static chaff_model *train_synthetic(struct tmpdir *t, int kernel)
 static void dense_prediction_should_agree_with_libsvm(void **state)
 {
     (void)state;
-    for (int kernel = CHAFF_KERNEL_RBF; kernel <= CHAFF_KERNEL_LINEAR; kernel++) {
+    for (int run = 0; run < 4; run++) {
+        int kernel = run % 2 ? CHAFF_KERNEL_LINEAR : CHAFF_KERNEL_RBF, dup = run >= 2, n_sv;
         struct tmpdir t;
-        chaff_model *m = train_synthetic(&t, kernel);
+        chaff_model *m = train_synthetic(&t, kernel, dup, &n_sv);
+        /* identical SVs are evaluated once, with their coefficients summed */
+        if (dup)
+            assert_true(chaff_model_distinct_svs(m) < (size_t)n_sv);
+        else
+            assert_int_equal(chaff_model_distinct_svs(m), n_sv);
         size_t l = chaff_model_work_size(m);
         double *work = calloc(2 * l, sizeof *work);
         assert_non_null(work);
