@@ -725,21 +725,22 @@ void chaff_model_scale(const chaff_model *m, const double *raw, double *scaled)
  *   values in O(SV) without touching the features again: the distance to
  *   the typical values is precomputed per SV and group.
  * - Kernel values use an exp() in plain vector arithmetic (relative error
- *   about 1e-15), and reductions keep four lanes.
+ *   about 1e-15), and reductions keep eight lanes (one AVX-512 register;
+ *   two AVX2 or four SSE2 ones on CPUs without it, chosen at run time).
  *
  * The contribution of feature value x against SV value s is (x - s)^2 for
  * the RBF kernel (summed, then exp(-gamma sum)) and x s for the linear one.
  */
 
-/* The helpers below pass 32-byte vectors by value; they are static and
+/* The helpers below pass 64-byte vectors by value; they are static and
  * inlined, so GCC's note that this ABI changes with AVX does not apply. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
-typedef double v4d __attribute__((vector_size(32)));
-typedef long long v4l __attribute__((vector_size(32)));
+typedef double vd __attribute__((vector_size(8 * sizeof(double))));
+typedef long long vl __attribute__((vector_size(8 * sizeof(long long))));
 
-#define LANES 4
+#define LANES 8
 #define BLOCK 128                       /* SVs per block: the partials of a block fit in L1 */
 #define NPART (CHAFF_REASON_GROUPS + 1) /* reason groups, then the rest */
 
@@ -981,41 +982,41 @@ size_t chaff_model_work_size(const chaff_model *m)
  * k = round(z / ln 2) and |r| <= ln 2 / 2, e^r by its Taylor polynomial
  * of the given degree (13: relative error about 1e-15; 9: about 1e-11),
  * 2^k built in the exponent bits. */
-static inline __attribute__((always_inline)) v4d vexp(v4d z, int degree)
+static inline __attribute__((always_inline)) vd vexp(vd z, int degree)
 {
-    const v4d lo = {-700, -700, -700, -700};
-    v4l below = z < lo;
-    z = (v4d)(((v4l)z & ~below) | ((v4l)lo & below));
+    const vd lo = (vd){0} - 700;
+    vl below = z < lo;
+    z = (vd)(((vl)z & ~below) | ((vl)lo & below));
     const double magic = 6755399441055744.0; /* 1.5 * 2^52: rounds to an integer */
-    v4d t = z * 1.4426950408889634 + magic;
-    v4d k = t - magic;
-    v4d r = (z - k * 0.693147180559945286) - k * 2.319046813846299558e-17;
+    vd t = z * 1.4426950408889634 + magic;
+    vd k = t - magic;
+    vd r = (z - k * 0.693147180559945286) - k * 2.319046813846299558e-17;
     static const double inv_fact[14] = {
         1.0,        1.0,         1.0 / 2,      1.0 / 6,       1.0 / 24,       1.0 / 120,       1.0 / 720,
         1.0 / 5040, 1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
-    v4d e = (v4d){0, 0, 0, 0} + inv_fact[degree];
+    vd e = (vd){0} + inv_fact[degree];
     for (int j = degree - 1; j >= 0; j--)
         e = e * r + inv_fact[j];
-    v4l bits = (v4l)t - (v4l){0x4338000000000000LL, 0x4338000000000000LL, 0x4338000000000000LL, 0x4338000000000000LL};
-    v4d scale = (v4d)((bits + 1023) << 52);
+    vl bits = (vl)t - ((vl){0} + 0x4338000000000000LL);
+    vd scale = (vd)((bits + 1023) << 52);
     return e * scale;
 }
 
-static inline __attribute__((always_inline)) v4d load4(const double *p)
+static inline __attribute__((always_inline)) vd loadv(const double *p)
 {
-    v4d v;
+    vd v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline __attribute__((always_inline)) void store4(double *p, v4d v)
+static inline __attribute__((always_inline)) void storev(double *p, vd v)
 {
     memcpy(p, &v, sizeof v);
 }
 
-static inline __attribute__((always_inline)) double hsum(v4d v)
+static inline __attribute__((always_inline)) double hsum(vd v)
 {
-    return (v[0] + v[1]) + (v[2] + v[3]);
+    return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
 
 /* Kernel values of sum[0..n) (n a multiple of LANES) from summed
@@ -1026,9 +1027,9 @@ static inline __attribute__((always_inline)) void kernel4(const struct dense *d,
     if (!d->rbf)
         return;
     for (size_t i = 0; i < n; i += LANES) {
-        v4d t = load4(sum + i);
-        v4l neg = t < (v4d){0, 0, 0, 0};
-        store4(sum + i, vexp((v4d)((v4l)t & ~neg) * -d->gamma, degree));
+        vd t = loadv(sum + i);
+        vl neg = t < (vd){0};
+        storev(sum + i, vexp((vd)((vl)t & ~neg) * -d->gamma, degree));
     }
 }
 
@@ -1036,7 +1037,7 @@ static inline __attribute__((always_inline)) void kernel4(const struct dense *d,
  * group (and the total in the last slot) and dec with the pairwise
  * decision values. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(CHAFF_NO_CLONES)
-__attribute__((target_clones("default", "avx2")))
+__attribute__((target_clones("default", "avx2", "avx512f")))
 #endif
 static void
 sv_pass(const struct dense *d, const double *x, double *work, double dec[3])
@@ -1051,7 +1052,7 @@ sv_pass(const struct dense *d, const double *x, double *work, double dec[3])
     size_t cursor[CHAFF_NFEATURES];
     for (int j = 0; j < d->nsparse; j++)
         cursor[j] = d->sparse[j].start;
-    v4d acc[3] = {{0}, {0}, {0}};
+    vd acc[3] = {{0}, {0}, {0}};
     double kv[BLOCK];
     for (size_t b = 0; b < lpad; b += BLOCK) {
         size_t n = lpad - b < BLOCK ? lpad - b : BLOCK;
@@ -1064,15 +1065,15 @@ sv_pass(const struct dense *d, const double *x, double *work, double dec[3])
             int f = d->dense_feature[j];
             double *pg = part + (size_t)d->group[f] * n;
             const double *c = d->col + (size_t)j * lpad + b;
-            v4d xv = (v4d){0, 0, 0, 0} + x[f];
+            vd xv = (vd){0} + x[f];
             if (d->rbf) {
                 for (size_t i = 0; i < n; i += LANES) {
-                    v4d t = xv - load4(c + i);
-                    store4(pg + i, load4(pg + i) + t * t);
+                    vd t = xv - loadv(c + i);
+                    storev(pg + i, loadv(pg + i) + t * t);
                 }
             } else {
                 for (size_t i = 0; i < n; i += LANES)
-                    store4(pg + i, load4(pg + i) + xv * load4(c + i));
+                    storev(pg + i, loadv(pg + i) + xv * loadv(c + i));
             }
         }
         for (int j = 0; j < d->nsparse; j++) {
@@ -1089,14 +1090,14 @@ sv_pass(const struct dense *d, const double *x, double *work, double dec[3])
         for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
             const double *pg = part + (size_t)g * n;
             for (size_t i = 0; i < n; i += LANES)
-                store4(total + i, load4(total + i) + load4(pg + i));
+                storev(total + i, loadv(total + i) + loadv(pg + i));
         }
         memcpy(kv, total, n * sizeof *kv);
         kernel4(d, kv, n, 13);
         for (int p = 0; p < d->npairs; p++) {
             const double *cp = d->coef + (size_t)p * lpad + b;
             for (size_t i = 0; i < n; i += LANES)
-                acc[p] += load4(cp + i) * load4(kv + i);
+                acc[p] += loadv(cp + i) * loadv(kv + i);
         }
     }
     for (int p = 0; p < d->npairs; p++)
@@ -1107,13 +1108,13 @@ sv_pass(const struct dense *d, const double *x, double *work, double dec[3])
  * human values, for every group with use[g] set. Reasons only rank the
  * groups, so a shorter exp() does. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(CHAFF_NO_CLONES)
-__attribute__((target_clones("default", "avx2")))
+__attribute__((target_clones("default", "avx2", "avx512f")))
 #endif
 static void
 group_pass(const struct dense *d, const double *work, const int *use, double dec[CHAFF_REASON_GROUPS][3])
 {
     size_t lpad = d->lpad;
-    v4d acc[CHAFF_REASON_GROUPS][3];
+    vd acc[CHAFF_REASON_GROUPS][3];
     memset(acc, 0, sizeof acc);
     double kv[BLOCK];
     for (size_t b = 0; b < lpad; b += BLOCK) {
@@ -1125,13 +1126,13 @@ group_pass(const struct dense *d, const double *work, const int *use, double dec
                 continue;
             const double *pg = part + (size_t)g * n, *typ = d->typ + (size_t)g * lpad + b;
             for (size_t i = 0; i < n; i += LANES) {
-                store4(kv + i, load4(total + i) - load4(pg + i) + load4(typ + i));
+                storev(kv + i, loadv(total + i) - loadv(pg + i) + loadv(typ + i));
             }
             kernel4(d, kv, n, 9);
             for (int p = 0; p < d->npairs; p++) {
                 const double *cp = d->coef + (size_t)p * lpad + b;
                 for (size_t i = 0; i < n; i += LANES)
-                    acc[g][p] += load4(cp + i) * load4(kv + i);
+                    acc[g][p] += loadv(cp + i) * loadv(kv + i);
             }
         }
     }
