@@ -177,8 +177,9 @@ static void ratios(const uint32_t *cnt, const double *tot, struct chaff_ngrams *
     }
 }
 
-chaff_err chaff_ngrams_fit(const struct chaff_ngram_row *rows, size_t n, int folds, double *out, size_t stride,
-                           size_t first, struct chaff_ngrams **final)
+chaff_err chaff_ngrams_fit(const struct chaff_ngram_row *rows, size_t n, const struct chaff_ngram_row *extra,
+                           size_t nextra, int folds, double *out, size_t stride, size_t first,
+                           struct chaff_ngrams **final)
 {
     *final = NULL;
     size_t per = NB_VALUES;
@@ -209,6 +210,15 @@ chaff_err chaff_ngrams_fit(const struct chaff_ngram_row *rows, size_t n, int fol
             all[b] += cnt[(size_t)f * per + b];
         for (int k = 0; k < CHAFF_NGRAM_TABLES * CHAFF_NLABELS; k++)
             all_tot[k] += tot[(size_t)f * CHAFF_NGRAM_TABLES * CHAFF_NLABELS + (size_t)k];
+    }
+    for (size_t i = 0; i < nextra; i++) {
+        const struct chaff_ngram_row *row = &extra[i];
+        for (int t = 0; t < CHAFF_NGRAM_TABLES; t++) {
+            uint32_t *c = all + ((size_t)t * CHAFF_NLABELS + (size_t)row->label) * CHAFF_NGRAM_BUCKETS;
+            for (uint32_t k = 0; k < row->n[t]; k++)
+                c[row->bucket[t][k]]++;
+            all_tot[(size_t)t * CHAFF_NLABELS + (size_t)row->label] += row->n[t];
+        }
     }
     /* out-of-fold values */
     for (int f = 0; f < folds; f++) {

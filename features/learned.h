@@ -48,8 +48,12 @@ struct chaff_ngram_row {
 
 /* Fills out[r * stride + first .. + 6) with each row's out-of-fold feature
  * values and builds the final tables from all rows into *final. Rows with
- * the same fold share tables, so a repeated row must keep its fold. */
-chaff_err chaff_ngrams_fit(const struct chaff_ngram_row *rows, size_t n, int folds, double *out, size_t stride,
-                           size_t first, struct chaff_ngrams **final);
+ * the same fold share tables, so a repeated row must keep its fold. The
+ * nextra rows of extra (their folds ignored) only add to the counts: they
+ * are in every table, out-of-fold ones included, and get no values (rows
+ * that the SVM does not train on, so they cannot leak). */
+chaff_err chaff_ngrams_fit(const struct chaff_ngram_row *rows, size_t n, const struct chaff_ngram_row *extra,
+                           size_t nextra, int folds, double *out, size_t stride, size_t first,
+                           struct chaff_ngrams **final);
 
 #endif

@@ -26,6 +26,9 @@ static const char train_help[] =
     "  --folds K            cross-validation folds (default 5)\n"
     "  --grid-rows N        rows sampled for the grid search (default 4000)\n"
     "  --cap N              keep at most N rows of each input file (deterministic sample)\n"
+    "  --ngram-cap N        the learned n-gram tables count up to N rows of each\n"
+    "                       file (default: the --cap): the rows beyond --cap add\n"
+    "                       to the tables only (once, whatever --weight)\n"
     "  --weight PAT=W       repeat the rows of inputs whose path contains PAT W times\n"
     "  --balance-links PAT  in inputs whose path contains PAT, drop URLs and\n"
     "                       @mentions from a share of the rows of whichever of human\n"
@@ -47,6 +50,9 @@ struct rows {
     int *y;
     struct chaff_ngram_row *ng; /* buckets and fold of each row */
     size_t n, cap;
+    /* rows beyond --cap but within --ngram-cap: for the n-gram tables only */
+    struct chaff_ngram_row *extra;
+    size_t nextra, extra_cap;
     size_t next_id; /* original rows seen, for the fold */
     /* per input */
     size_t file_start;
@@ -210,18 +216,32 @@ static uint64_t xorshift(uint64_t *s)
     return *s;
 }
 
-/* Keeps a deterministic sample of cap rows among rows [from, n), in order. */
-static void cap_rows(struct rows *r, size_t from, size_t cap, unsigned seed, const char *path)
+/* Keeps a deterministic sample of cap rows among rows [from, n), in order;
+ * of the others, a sample of up to ngram_cap - cap more goes to r->extra,
+ * for the n-gram tables. 0, or -1 without memory. */
+static int cap_rows(struct rows *r, size_t from, size_t cap, size_t ngram_cap, unsigned seed, const char *path)
 {
     size_t m = r->n - from;
     if (m <= cap)
-        return;
+        return 0;
     char *keep = calloc(m, 1);
     size_t *idx = malloc(m * sizeof *idx);
+    size_t more = (ngram_cap < m ? ngram_cap : m) - cap;
     if (!keep || !idx) {
         free(keep);
         free(idx);
-        return;
+        return -1;
+    }
+    if (r->nextra + more > r->extra_cap) {
+        size_t c = r->nextra + more;
+        struct chaff_ngram_row *e = chaff_reallocarray(r->extra, c, sizeof *e);
+        if (!e) {
+            free(keep);
+            free(idx);
+            return -1;
+        }
+        r->extra = e;
+        r->extra_cap = c;
     }
     uint64_t s = chaff_fnv1a(path, strlen(path)) ^ (0x9E3779B97F4A7C15ULL * (seed + 1));
     if (!s)
@@ -235,14 +255,16 @@ static void cap_rows(struct rows *r, size_t from, size_t cap, unsigned seed, con
         idx[j] = t;
     }
     /* idx is a permutation of 0..m-1, filled above */
-    for (size_t i = 0; i < cap; i++)
-        keep[idx[i]] = 1; // NOLINT(clang-analyzer-core.uninitialized.ArraySubscript)
+    for (size_t i = 0; i < cap + more; i++)
+        keep[idx[i]] = i < cap ? 1 : 2; // NOLINT(clang-analyzer-core.uninitialized.ArraySubscript)
     size_t w = from;
     for (size_t i = 0; i < m; i++) {
-        if (!keep[i]) {
+        if (keep[i] == 2)
+            r->extra[r->nextra++] = r->ng[from + i];
+        else if (!keep[i])
             free_ngram_row(&r->ng[from + i]);
+        if (keep[i] != 1)
             continue;
-        }
         memmove(r->x + w * CHAFF_NFEATURES, r->x + (from + i) * CHAFF_NFEATURES, sizeof(double) * CHAFF_NFEATURES);
         r->y[w] = r->y[from + i];
         r->ng[w] = r->ng[from + i];
@@ -251,6 +273,7 @@ static void cap_rows(struct rows *r, size_t from, size_t cap, unsigned seed, con
     r->n = w;
     free(keep);
     free(idx);
+    return 0;
 }
 
 /* Frees what the argument loop of cmd_train allocated; returns status. */
@@ -278,6 +301,7 @@ int cmd_train(int argc, char **argv)
                                          {"folds", required_argument, NULL, 'f'},
                                          {"grid-rows", required_argument, NULL, 'R'},
                                          {"cap", required_argument, NULL, 'c'},
+                                         {"ngram-cap", required_argument, NULL, 'n'},
                                          {"weight", required_argument, NULL, 'w'},
                                          {"balance-links", required_argument, NULL, 'S'},
                                          {"seed", required_argument, NULL, 's'},
@@ -291,7 +315,7 @@ int cmd_train(int argc, char **argv)
     struct cli_input in = {0};
     struct chaff_train_opts to = {0};
     const char *out = "model";
-    size_t cap = 0;
+    size_t cap = 0, ngram_cap = 0;
     struct weight_rule weights[16];
     const char *strip[16];
     int nweights = 0, nstrip = 0, c, use_ngrams = 1;
@@ -330,9 +354,14 @@ int cmd_train(int argc, char **argv)
         case 'f':
         case 'R':
         case 'c':
+        case 'n':
         case 's': {
             long v;
-            const char *name = c == 'f' ? "--folds" : c == 'R' ? "--grid-rows" : c == 'c' ? "--cap" : "--seed";
+            const char *name = c == 'f'   ? "--folds"
+                               : c == 'R' ? "--grid-rows"
+                               : c == 'c' ? "--cap"
+                               : c == 'n' ? "--ngram-cap"
+                                          : "--seed";
             if (cli_parse_long(name, optarg, c == 'f' ? 2 : c == 's' ? 0 : 1, c == 'f' ? 100 : 2147483647L, &v))
                 return train_args_done(&in, weights, nweights, EXIT_FAIL);
             if (c == 'f')
@@ -341,6 +370,8 @@ int cmd_train(int argc, char **argv)
                 to.grid_rows = (size_t)v;
             else if (c == 'c')
                 cap = (size_t)v;
+            else if (c == 'n')
+                ngram_cap = (size_t)v;
             else
                 to.seed = (unsigned)v;
             break;
@@ -388,6 +419,13 @@ int cmd_train(int argc, char **argv)
                   hold_at);
         return train_args_done(&in, weights, nweights, EXIT_FAIL);
     }
+    if (ngram_cap && ngram_cap < cap) {
+        cli_error("--ngram-cap %zu is below --cap %zu: the n-gram tables learn from every row the model does", ngram_cap,
+                  cap);
+        return train_args_done(&in, weights, nweights, EXIT_FAIL);
+    }
+    if (!ngram_cap)
+        ngram_cap = cap;
     if (optind >= argc) {
         cli_error("train: name the labelled FILEs or folders to train on");
         return train_args_done(&in, weights, nweights, EXIT_FAIL);
@@ -432,8 +470,12 @@ int cmd_train(int argc, char **argv)
             status = EXIT_FAIL;
             break;
         }
-        if (cap)
-            cap_rows(&rows, from, cap, to.seed, in.paths[i]);
+        size_t extra_from = rows.nextra;
+        if (cap && cap_rows(&rows, from, cap, use_ngrams ? ngram_cap : cap, to.seed, in.paths[i])) {
+            cli_error("out of memory");
+            status = EXIT_FAIL;
+            break;
+        }
         int times = 1;
         for (int w = 0; w < nweights; w++) {
             if (strstr(in.paths[i], weights[w].pattern))
@@ -464,6 +506,9 @@ int cmd_train(int argc, char **argv)
                                                 (json_int_t)counts.bad, "used", "human", (json_int_t)per[0],
                                                 "low-effort", (json_int_t)per[1], "machine", (json_int_t)per[2],
                                                 "unlabelled", (json_int_t)rows.skipped_unlabelled, "weight", times));
+        if (rows.nextra > extra_from)
+            json_object_set_new(json_array_get(inputs, json_array_size(inputs) - 1), "ngram_only",
+                                json_integer((json_int_t)(rows.nextra - extra_from)));
         if (rows.strip)
             json_object_set_new(json_array_get(inputs, json_array_size(inputs) - 1), "links_balanced",
                                 json_pack("{s:s, s:f, s:I}", "thinned", chaff_label_name(rows.strip_label), "share",
@@ -478,13 +523,15 @@ int cmd_train(int argc, char **argv)
         json_t *meta = json_object();
         json_object_set_new(meta, "inputs", inputs);
         json_object_set_new(meta, "cap_per_file", json_integer((json_int_t)cap));
+        json_object_set_new(meta, "ngram_cap_per_file", json_integer((json_int_t)ngram_cap));
         json_object_set_new(meta, "thresholds", json_pack("{s:f, s:f}", "review_at", review_at, "hold_at", hold_at));
         struct chaff_train_result res = {0};
         struct chaff_ngrams *ngrams = NULL;
         chaff_err err = CHAFF_OK;
         if (use_ngrams && rows.n) {
             /* the learned features: out-of-fold for the training rows */
-            err = chaff_ngrams_fit(rows.ng, rows.n, NGRAM_FOLDS, rows.x, CHAFF_NFEATURES, F_NB_WORD_HUMAN, &ngrams);
+            err = chaff_ngrams_fit(rows.ng, rows.n, rows.extra, rows.nextra, NGRAM_FOLDS, rows.x, CHAFF_NFEATURES,
+                                   F_NB_WORD_HUMAN, &ngrams);
             if (err)
                 cli_error("cannot fit the n-gram tables: %s", chaff_strerror(err));
         }
@@ -525,6 +572,9 @@ int cmd_train(int argc, char **argv)
     for (size_t k = 0; k < rows.n; k++)
         free_ngram_row(&rows.ng[k]);
     free(rows.ng);
+    for (size_t k = 0; k < rows.nextra; k++)
+        free_ngram_row(&rows.extra[k]);
+    free(rows.extra);
     chaff_buf_free(&rows.strip_buf);
     free(rows.x);
     free(rows.y);

@@ -132,6 +132,35 @@ assert_rc 2 "--balance-links on stdin"
 assert_err_has "cannot take stdin" "the error says why"
 ok "--balance-links thins the linked rows of the class with more links, deterministically, and says so"
 
+# ---- --ngram-cap: rows beyond --cap still teach the n-gram tables ----
+# Three files of one class each (news-politics); --cap 20 trains the SVM on
+# 20 rows of each; with --ngram-cap 1000 the final tables count every row,
+# exactly as a training without any cap does.
+np=("$L"/human/news-politics.jsonl "$L"/low-effort/news-politics.jsonl "$L"/machine/news-politics.jsonl)
+capture "$CHAFF" train -o ngall --C 4 --gamma 0.02 "${np[@]}"
+assert_rc 0 "train without a cap"
+capture "$CHAFF" train -o ng20 --C 4 --gamma 0.02 --cap 20 "${np[@]}"
+assert_rc 0 "train --cap 20"
+capture "$CHAFF" train -o ngmore --C 4 --gamma 0.02 --cap 20 --ngram-cap 1000 "${np[@]}"
+assert_rc 0 "train --cap 20 --ngram-cap 1000"
+cmp -s ng20/ngrams.bin ngall/ngrams.bin && fail "--cap 20 should leave rows out of the n-gram tables"
+cmp -s ngmore/ngrams.bin ngall/ngrams.bin || fail "--ngram-cap 1000: tables differ from the tables of all rows"
+cmp -s ngmore/model.svm ng20/model.svm && fail "--ngram-cap: the out-of-fold n-gram values should change the model"
+python3 - ng20/meta.json ngmore/meta.json ngall/meta.json <<'PY2' || fail "meta.json does not record the n-gram-only rows"
+import json, sys
+a, b, c = (json.load(open(p)) for p in sys.argv[1:4])
+for ia, ib, ic in zip(a["inputs"], b["inputs"], c["inputs"]):
+    assert sum(ib["used"].values()) == 20 and ib["used"] == ia["used"], (ia, ib)
+    assert ib["ngram_only"] == sum(ic["used"].values()) - 20, (ib, ic)
+    assert "ngram_only" not in ia, ia
+assert b["ngram_cap_per_file"] == 1000 and a["ngram_cap_per_file"] == 20, (a["ngram_cap_per_file"], b["ngram_cap_per_file"])
+PY2
+capture "$CHAFF" train -o ngbad --cap 20 --ngram-cap 5 "${np[@]}"
+assert_rc 2 "--ngram-cap below --cap"
+assert_eq "$(cat err)" "chaff: --ngram-cap 5 is below --cap 20: the n-gram tables learn from every row the model does" \
+    "the error says why"
+ok "--ngram-cap: the rows beyond --cap add to the n-gram tables only, as recorded in meta.json"
+
 # (an existing file first and a --weight: under the sanitizers a leak on
 # this error path would turn the status into LeakSanitizer's)
 capture "$CHAFF" train -o missing --weight politics=2 "$L/human/chess.jsonl" "$L/human/no-such-topic.jsonl"
