@@ -1256,14 +1256,15 @@ void chaff_model_predict_work(const chaff_model *m, const double *scaled, double
 }
 
 void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double *work,
-                                const double base[CHAFF_NLABELS], double ev[][CHAFF_NLABELS])
+                                const double base[CHAFF_NLABELS], const int *want, double ev[][CHAFF_NLABELS])
 {
     const struct dense *d = m->dense;
     /* a group already at its typical values changes nothing */
     int use[CHAFF_REASON_GROUPS] = {0};
     for (int f = 0; f < CHAFF_NFEATURES; f++) {
-        if (d->group[f] < CHAFF_REASON_GROUPS && scaled[f] != d->typical[f])
-            use[d->group[f]] = 1;
+        int g = d->group[f];
+        if (g < CHAFF_REASON_GROUPS && scaled[f] != d->typical[f] && (!want || want[g]))
+            use[g] = 1;
     }
     double dec[CHAFF_REASON_GROUPS][3];
     group_pass(d, work, use, dec);

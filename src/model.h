@@ -33,11 +33,11 @@ double chaff_model_scale_one(const chaff_model *m, int i, double raw);
  * Allocates a work area per call: hot paths use chaff_model_predict_work. */
 void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS]);
 
-/* Doubles a work area of chaff_model_predict_work must hold. */
 /* The number of distinct support vectors the predictor evaluates:
  * identical SVs (repeated training rows) are kept once. */
 size_t chaff_model_distinct_svs(const chaff_model *m);
 
+/* Doubles a work area of chaff_model_predict_work must hold. */
 size_t chaff_model_work_size(const chaff_model *m);
 
 /* As chaff_model_predict_scaled, with a caller-owned work area of
@@ -51,10 +51,11 @@ void chaff_model_predict_work(const chaff_model *m, const double *scaled, double
 /* Given work and base (its ev) from chaff_model_predict_work on scaled:
  * ev[g] is each class's evidence with the features of reason group g
  * (verdict.h) set to their typical human values
- * (chaff_model_human_typical), for every group, in one pass over the
- * support vectors (to about 1e-9: reasons only rank groups). */
+ * (chaff_model_human_typical), for every group with want[g] set (want
+ * NULL: all), in one pass over the support vectors (to about 1e-9:
+ * reasons only rank groups); the other groups get base. */
 void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double *work,
-                                const double base[CHAFF_NLABELS], double ev[][CHAFF_NLABELS]);
+                                const double base[CHAFF_NLABELS], const int *want, double ev[][CHAFF_NLABELS]);
 
 /* The same probabilities through libsvm's svm_predict_probability (for
  * tests: the dense path must agree with it). */

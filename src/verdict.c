@@ -251,10 +251,17 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
      * so that a confident verdict, whose probability has saturated, still
      * ranks its groups */
     double base = ev[v->label];
-    double e[NGROUPS][CHAFF_NLABELS], drop[NGROUPS];
-    chaff_model_group_evidence(m, scaled, work, ev, e);
+    /* a group with nothing to say about this comment cannot be a reason:
+     * its words first, and the model re-scores only the groups that have
+     * them (the costly part: one pass over the SVs per group) */
+    char text[NGROUPS][CHAFF_REASON_SIZE];
+    int can[NGROUPS];
     for (int g = 0; g < NGROUPS; g++)
-        drop[g] = base - e[g][v->label];
+        can[g] = describe(g, v->label, ctx, raw, text[g], sizeof text[g]);
+    double e[NGROUPS][CHAFF_NLABELS], drop[NGROUPS];
+    chaff_model_group_evidence(m, scaled, work, ev, can, e);
+    for (int g = 0; g < NGROUPS; g++)
+        drop[g] = can[g] ? base - e[g][v->label] : -1;
     while (v->n_reasons < CHAFF_MAX_REASONS) {
         int best = -1;
         for (int g = 0; g < NGROUPS; g++) {
@@ -264,7 +271,6 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
         if (best < 0)
             break;
         drop[best] = -1;
-        if (describe(best, v->label, ctx, raw, v->reasons[v->n_reasons], CHAFF_REASON_SIZE))
-            v->n_reasons++;
+        memcpy(v->reasons[v->n_reasons++], text[best], sizeof text[best]);
     }
 }

@@ -690,7 +690,16 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
             if (trial % 10)
                 continue;
             double ge[CHAFF_REASON_GROUPS][CHAFF_NLABELS];
-            chaff_model_group_evidence(m, x, work, ev, ge);
+            chaff_model_group_evidence(m, x, work, ev, NULL, ge);
+            /* a group not wanted keeps the comment's own evidence */
+            int only[CHAFF_REASON_GROUPS] = {0};
+            only[trial % CHAFF_REASON_GROUPS] = 1;
+            double ge1[CHAFF_REASON_GROUPS][CHAFF_NLABELS];
+            chaff_model_group_evidence(m, x, work, ev, only, ge1);
+            for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
+                for (int k = 0; k < CHAFF_NLABELS; k++)
+                    assert_true(ge1[g][k] == (only[g] ? ge[g][k] : ev[k]));
+            }
             for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
                 double y[CHAFF_NFEATURES], want[CHAFF_NLABELS];
                 int changed = 0;
