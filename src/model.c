@@ -757,6 +757,10 @@ struct dense {
     double mode[CHAFF_NFEATURES];
     double typical[CHAFF_NFEATURES]; /* scaled typical human values */
     int ndense, dense_feature[CHAFF_NFEATURES];
+    /* the dense columns of each group (NPART: the rest last), in order:
+     * by_group[group_start[g] .. group_start[g + 1]) */
+    int group_start[NPART + 1], by_group[CHAFF_NFEATURES];
+    int all_dense[CHAFF_NFEATURES]; /* 0 .. ndense - 1 */
     double *col; /* ndense x lpad */
     int nsparse;
     struct sparse_col sparse[CHAFF_NFEATURES];
@@ -906,7 +910,6 @@ static chaff_err build_dense(chaff_model *m)
         const double *c = full + (size_t)f * l;
         if (differ[f] * 4 > l) {
             d->dense_feature[d->ndense] = f;
-            memcpy(d->col + (size_t)d->ndense * lpad, c, l * sizeof *c);
             d->ndense++;
             continue;
         }
@@ -922,6 +925,25 @@ static chaff_err build_dense(chaff_model *m)
             }
         }
         sc->end = k;
+    }
+    for (int j = 0; j < d->ndense; j++)
+        d->all_dense[j] = j;
+    for (int g = 0, next = 0; g < NPART; g++) {
+        d->group_start[g] = next;
+        for (int j = 0; j < d->ndense; j++) {
+            if (d->group[d->dense_feature[j]] == g)
+                d->by_group[next++] = j;
+        }
+        d->group_start[g + 1] = next;
+    }
+    /* dense columns block by block: block b (its first SV) holds column j's
+     * n SVs at col + b * ndense + j * n */
+    for (int j = 0; j < d->ndense; j++) {
+        const double *c = full + (size_t)d->dense_feature[j] * l;
+        for (size_t i = 0; i < l; i++) {
+            size_t b = i / BLOCK * BLOCK, n = lpad - b < BLOCK ? lpad - b : BLOCK;
+            d->col[b * (size_t)d->ndense + (size_t)j * n + (i - b)] = c[i];
+        }
     }
     /* pairwise coefficients, as svm_predict_values() pairs them */
     int start[3] = {0};
@@ -973,10 +995,6 @@ size_t chaff_model_distinct_svs(const chaff_model *m)
     return m->dense->l;
 }
 
-size_t chaff_model_work_size(const chaff_model *m)
-{
-    return NPART * m->dense->lpad;
-}
 
 /* e^z for z <= 0 (z below -700 gives e^-700): e^z = 2^k e^r with
  * k = round(z / ln 2) and |r| <= ln 2 / 2, e^r by its Taylor polynomial
@@ -1033,14 +1051,115 @@ static inline __attribute__((always_inline)) void kernel4(const struct dense *d,
     }
 }
 
-/* The pass over the SVs: fills work with each block's partial sums per
- * group (and the total in the last slot) and dec with the pairwise
- * decision values. */
+/* Sums for one block's n SVs into out: base plus the contributions of the
+ * dense columns cols[0..ncols), four vectors of SVs at a time (independent
+ * chains of additions), in registers. */
+static inline __attribute__((always_inline)) void sum_cols(const double *blk, size_t n, const int *cols, int ncols,
+                                                           const vd *xb, double base, int rbf, double *out)
+{
+    size_t i = 0;
+    for (; i + 4 * LANES <= n; i += 4 * LANES) {
+        vd a0 = (vd){0} + base, a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0; k < ncols; k++) {
+            int j = cols[k];
+            const double *c = blk + (size_t)j * n + i;
+            if (rbf) {
+                vd t0 = xb[j] - loadv(c), t1 = xb[j] - loadv(c + LANES), t2 = xb[j] - loadv(c + 2 * LANES),
+                   t3 = xb[j] - loadv(c + 3 * LANES);
+                a0 += t0 * t0;
+                a1 += t1 * t1;
+                a2 += t2 * t2;
+                a3 += t3 * t3;
+            } else {
+                a0 += xb[j] * loadv(c);
+                a1 += xb[j] * loadv(c + LANES);
+                a2 += xb[j] * loadv(c + 2 * LANES);
+                a3 += xb[j] * loadv(c + 3 * LANES);
+            }
+        }
+        storev(out + i, a0);
+        storev(out + i + LANES, a1);
+        storev(out + i + 2 * LANES, a2);
+        storev(out + i + 3 * LANES, a3);
+    }
+    for (; i < n; i += LANES) {
+        vd a = (vd){0} + base;
+        for (int k = 0; k < ncols; k++) {
+            int j = cols[k];
+            vd t = loadv(blk + (size_t)j * n + i);
+            if (rbf) {
+                t = xb[j] - t;
+                a += t * t;
+            } else {
+                a += xb[j] * t;
+            }
+        }
+        storev(out + i, a);
+    }
+}
+
+/* The pass over the SVs for the pairwise decision values dec: each SV's
+ * sum of contributions (the sparse features' modes once, the dense
+ * features, then the sparse features' exceptions), its kernel value, and
+ * the coefficients. Nothing is stored per SV: the model's arrays are all it
+ * reads, so that they stay in the cache from one comment to the next. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(CHAFF_NO_CLONES)
 __attribute__((target_clones("default", "avx2", "avx512f")))
 #endif
 static void
-sv_pass(const struct dense *d, const double *x, double *work, double dec[3])
+sv_pass(const struct dense *d, const double *x, double dec[3])
+{
+    size_t lpad = d->lpad;
+    double base = 0, at_mode[CHAFF_NFEATURES];
+    for (int j = 0; j < d->nsparse; j++) {
+        const struct sparse_col *sc = &d->sparse[j];
+        at_mode[j] = contrib(d->rbf, x[sc->feature], d->mode[sc->feature]);
+        base += at_mode[j];
+    }
+    vd xb[CHAFF_NFEATURES];
+    for (int j = 0; j < d->ndense; j++)
+        xb[j] = (vd){0} + x[d->dense_feature[j]];
+    size_t cursor[CHAFF_NFEATURES];
+    for (int j = 0; j < d->nsparse; j++)
+        cursor[j] = d->sparse[j].start;
+    vd acc[3] = {{0}, {0}, {0}};
+    double kv[BLOCK];
+    for (size_t b = 0; b < lpad; b += BLOCK) {
+        size_t n = lpad - b < BLOCK ? lpad - b : BLOCK;
+        const double *blk = d->col + b * (size_t)d->ndense;
+        if (d->rbf)
+            sum_cols(blk, n, d->all_dense, d->ndense, xb, base, 1, kv);
+        else
+            sum_cols(blk, n, d->all_dense, d->ndense, xb, base, 0, kv);
+        for (int j = 0; j < d->nsparse; j++) {
+            const struct sparse_col *sc = &d->sparse[j];
+            double xf = x[sc->feature];
+            size_t k = cursor[j];
+            for (; k < sc->end && d->sp_idx[k] < b + n; k++)
+                kv[d->sp_idx[k] - b] += contrib(d->rbf, xf, d->sp_val[k]) - at_mode[j];
+            cursor[j] = k;
+        }
+        kernel4(d, kv, n, 13);
+        for (int p = 0; p < d->npairs; p++) {
+            const double *cp = d->coef + (size_t)p * lpad + b;
+            for (size_t i = 0; i < n; i += LANES)
+                acc[p] += loadv(cp + i) * loadv(kv + i);
+        }
+    }
+    for (int p = 0; p < d->npairs; p++)
+        dec[p] = hsum(acc[p]) - d->rho[p];
+}
+
+/* The pairwise decision values with group g at its typical human values,
+ * for every group with use[g] set: a second pass, block by block, that
+ * keeps one partial sum per reason group (in the L1 cache) and swaps each
+ * group's partial for its precomputed typical one. Reasons only rank the
+ * groups, so a shorter exp() does. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(CHAFF_NO_CLONES)
+__attribute__((target_clones("default", "avx2", "avx512f")))
+#endif
+static void
+group_pass(const struct dense *d, const double *x, const int *use, double dec[CHAFF_REASON_GROUPS][3])
 {
     size_t lpad = d->lpad;
     double base[NPART] = {0};
@@ -1049,32 +1168,26 @@ sv_pass(const struct dense *d, const double *x, double *work, double dec[3])
         const struct sparse_col *sc = &d->sparse[j];
         base[sc->group] += contrib(d->rbf, x[sc->feature], d->mode[sc->feature]);
     }
+    vd xb[CHAFF_NFEATURES];
+    for (int j = 0; j < d->ndense; j++)
+        xb[j] = (vd){0} + x[d->dense_feature[j]];
     size_t cursor[CHAFF_NFEATURES];
     for (int j = 0; j < d->nsparse; j++)
         cursor[j] = d->sparse[j].start;
-    vd acc[3] = {{0}, {0}, {0}};
-    double kv[BLOCK];
+    vd acc[CHAFF_REASON_GROUPS][3];
+    memset(acc, 0, sizeof acc);
+    double part[NPART * BLOCK], kv[BLOCK];
     for (size_t b = 0; b < lpad; b += BLOCK) {
         size_t n = lpad - b < BLOCK ? lpad - b : BLOCK;
-        double *part = work + b * NPART; /* part[g * n + i] */
+        const double *blk = d->col + b * (size_t)d->ndense;
+        /* each group's dense features, summed in registers */
         for (int g = 0; g < NPART; g++) {
-            for (size_t i = 0; i < n; i++)
-                part[(size_t)g * n + i] = base[g];
-        }
-        for (int j = 0; j < d->ndense; j++) {
-            int f = d->dense_feature[j];
-            double *pg = part + (size_t)d->group[f] * n;
-            const double *c = d->col + (size_t)j * lpad + b;
-            vd xv = (vd){0} + x[f];
-            if (d->rbf) {
-                for (size_t i = 0; i < n; i += LANES) {
-                    vd t = xv - loadv(c + i);
-                    storev(pg + i, loadv(pg + i) + t * t);
-                }
-            } else {
-                for (size_t i = 0; i < n; i += LANES)
-                    storev(pg + i, loadv(pg + i) + xv * loadv(c + i));
-            }
+            const int *cols = d->by_group + d->group_start[g];
+            int ncols = d->group_start[g + 1] - d->group_start[g];
+            if (d->rbf)
+                sum_cols(blk, n, cols, ncols, xb, base[g], 1, part + (size_t)g * n);
+            else
+                sum_cols(blk, n, cols, ncols, xb, base[g], 0, part + (size_t)g * n);
         }
         for (int j = 0; j < d->nsparse; j++) {
             const struct sparse_col *sc = &d->sparse[j];
@@ -1092,42 +1205,12 @@ sv_pass(const struct dense *d, const double *x, double *work, double dec[3])
             for (size_t i = 0; i < n; i += LANES)
                 storev(total + i, loadv(total + i) + loadv(pg + i));
         }
-        memcpy(kv, total, n * sizeof *kv);
-        kernel4(d, kv, n, 13);
-        for (int p = 0; p < d->npairs; p++) {
-            const double *cp = d->coef + (size_t)p * lpad + b;
-            for (size_t i = 0; i < n; i += LANES)
-                acc[p] += loadv(cp + i) * loadv(kv + i);
-        }
-    }
-    for (int p = 0; p < d->npairs; p++)
-        dec[p] = hsum(acc[p]) - d->rho[p];
-}
-
-/* After sv_pass: the pairwise decision values with group g at its typical
- * human values, for every group with use[g] set. Reasons only rank the
- * groups, so a shorter exp() does. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(CHAFF_NO_CLONES)
-__attribute__((target_clones("default", "avx2", "avx512f")))
-#endif
-static void
-group_pass(const struct dense *d, const double *work, const int *use, double dec[CHAFF_REASON_GROUPS][3])
-{
-    size_t lpad = d->lpad;
-    vd acc[CHAFF_REASON_GROUPS][3];
-    memset(acc, 0, sizeof acc);
-    double kv[BLOCK];
-    for (size_t b = 0; b < lpad; b += BLOCK) {
-        size_t n = lpad - b < BLOCK ? lpad - b : BLOCK;
-        const double *part = work + b * NPART;
-        const double *total = part + (size_t)CHAFF_REASON_GROUPS * n;
         for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
             if (!use[g])
                 continue;
             const double *pg = part + (size_t)g * n, *typ = d->typ + (size_t)g * lpad + b;
-            for (size_t i = 0; i < n; i += LANES) {
+            for (size_t i = 0; i < n; i += LANES)
                 storev(kv + i, loadv(total + i) - loadv(pg + i) + loadv(typ + i));
-            }
             kernel4(d, kv, n, 9);
             for (int p = 0; p < d->npairs; p++) {
                 const double *cp = d->coef + (size_t)p * lpad + b;
@@ -1247,16 +1330,15 @@ static void probabilities(const chaff_model *m, const double *dec, double *p, do
     }
 }
 
-void chaff_model_predict_work(const chaff_model *m, const double *scaled, double *work, double p[CHAFF_NLABELS],
-                              double *ev)
+void chaff_model_predict_ev(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS], double *ev)
 {
     double dec[3];
-    sv_pass(m->dense, scaled, work, dec);
+    sv_pass(m->dense, scaled, dec);
     probabilities(m, dec, p, ev);
 }
 
-void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double *work,
-                                const double base[CHAFF_NLABELS], const int *want, double ev[][CHAFF_NLABELS])
+void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double base[CHAFF_NLABELS],
+                                const int *want, double ev[][CHAFF_NLABELS])
 {
     const struct dense *d = m->dense;
     /* a group already at its typical values changes nothing */
@@ -1267,7 +1349,7 @@ void chaff_model_group_evidence(const chaff_model *m, const double *scaled, cons
             use[g] = 1;
     }
     double dec[CHAFF_REASON_GROUPS][3];
-    group_pass(d, work, use, dec);
+    group_pass(d, scaled, use, dec);
     for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
         if (use[g])
             probabilities(m, dec[g], NULL, ev[g]);
@@ -1299,11 +1381,5 @@ void chaff_model_predict_libsvm(const chaff_model *m, const double *scaled, doub
 
 void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS])
 {
-    double *work = malloc(chaff_model_work_size(m) * sizeof *work);
-    if (!work) { /* no memory for the fast path: libsvm needs none */
-        chaff_model_predict_libsvm(m, scaled, p);
-        return;
-    }
-    chaff_model_predict_work(m, scaled, work, p, NULL);
-    free(work);
+    chaff_model_predict_ev(m, scaled, p, NULL);
 }

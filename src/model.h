@@ -30,32 +30,26 @@ void chaff_model_scale(const chaff_model *m, const double *raw, double *scaled);
 double chaff_model_scale_one(const chaff_model *m, int i, double raw);
 
 /* Class probabilities (indexed by enum chaff_label) for scaled features.
- * Allocates a work area per call: hot paths use chaff_model_predict_work. */
+ * Allocates nothing. */
 void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS]);
 
 /* The number of distinct support vectors the predictor evaluates:
  * identical SVs (repeated training rows) are kept once. */
 size_t chaff_model_distinct_svs(const chaff_model *m);
 
-/* Doubles a work area of chaff_model_predict_work must hold. */
-size_t chaff_model_work_size(const chaff_model *m);
-
-/* As chaff_model_predict_scaled, with a caller-owned work area of
- * chaff_model_work_size doubles, which keeps what
- * chaff_model_group_evidence needs. ev (may be NULL) gets each class's
+/* As chaff_model_predict_scaled; ev (may be NULL) also gets each class's
  * evidence: the sum of the unclamped pairwise Platt log-odds, which still
- * moves where probabilities saturate. */
-void chaff_model_predict_work(const chaff_model *m, const double *scaled, double *work, double p[CHAFF_NLABELS],
-                              double *ev);
+ * moves where probabilities saturate. Allocates nothing. */
+void chaff_model_predict_ev(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS], double *ev);
 
-/* Given work and base (its ev) from chaff_model_predict_work on scaled:
- * ev[g] is each class's evidence with the features of reason group g
- * (verdict.h) set to their typical human values
- * (chaff_model_human_typical), for every group with want[g] set (want
- * NULL: all), in one pass over the support vectors (to about 1e-9:
- * reasons only rank groups); the other groups get base. */
-void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double *work,
-                                const double base[CHAFF_NLABELS], const int *want, double ev[][CHAFF_NLABELS]);
+/* Given base, the ev of chaff_model_predict_ev on scaled: ev[g] is each
+ * class's evidence with the features of reason group g (verdict.h) set to
+ * their typical human values (chaff_model_human_typical), for every group
+ * with want[g] set (want NULL: all), in one more pass over the support
+ * vectors (to about 1e-9: reasons only rank groups); the other groups get
+ * base. */
+void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double base[CHAFF_NLABELS],
+                                const int *want, double ev[][CHAFF_NLABELS]);
 
 /* The same probabilities through libsvm's svm_predict_probability (for
  * tests: the dense path must agree with it). */

@@ -14,7 +14,6 @@ struct chaff_scorer {
     chaff_fctx *ctx;
     double raw[CHAFF_NFEATURES];
     double scaled[CHAFF_NFEATURES];
-    double *work; /* chaff_model_work_size doubles */
     double ev[CHAFF_NLABELS];
 };
 
@@ -32,11 +31,6 @@ chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **out)
         free(s);
         return err;
     }
-    s->work = chaff_calloc(chaff_model_work_size(model), sizeof *s->work);
-    if (!s->work) {
-        chaff_scorer_free(s);
-        return CHAFF_ENOMEM;
-    }
     *out = s;
     return CHAFF_OK;
 }
@@ -46,7 +40,6 @@ void chaff_scorer_free(chaff_scorer *s)
     if (!s)
         return;
     chaff_fctx_free(s->ctx);
-    free(s->work);
     free(s);
 }
 
@@ -59,11 +52,11 @@ chaff_err chaff_score(chaff_scorer *s, const char *text, size_t len, struct chaf
     if (err)
         return err;
     chaff_model_scale(s->model, s->raw, s->scaled);
-    chaff_model_predict_work(s->model, s->scaled, s->work, v->p, s->ev);
+    chaff_model_predict_ev(s->model, s->scaled, v->p, s->ev);
     double review_at, hold_at;
     chaff_model_thresholds(s->model, &review_at, &hold_at);
     chaff_verdict_decide(v, review_at, hold_at);
-    chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->work, s->ev, v);
+    chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->ev, v);
     return CHAFF_OK;
 }
 

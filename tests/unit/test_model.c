@@ -670,9 +670,6 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
             assert_true(chaff_model_distinct_svs(m) < (size_t)n_sv);
         else
             assert_int_equal(chaff_model_distinct_svs(m), n_sv);
-        size_t l = chaff_model_work_size(m);
-        double *work = calloc(2 * l, sizeof *work);
-        assert_non_null(work);
         uint64_t seed = 88172645463325252ULL;
         for (int trial = 0; trial < 200; trial++) {
             double x[CHAFF_NFEATURES], a[CHAFF_NLABELS], b[CHAFF_NLABELS], ev[CHAFF_NLABELS];
@@ -683,19 +680,19 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
                 /* mostly zeros, as real scaled rows have many */
                 x[f] = (seed % 3 == 0) ? 0.0 : ((double)(seed % 3001) / 1000.0 - 1.5);
             }
-            chaff_model_predict_work(m, x, work, a, ev);
+            chaff_model_predict_ev(m, x, a, ev);
             chaff_model_predict_libsvm(m, x, b);
             for (int k = 0; k < CHAFF_NLABELS; k++)
                 assert_near(a[k], b[k], 1e-9);
             if (trial % 10)
                 continue;
             double ge[CHAFF_REASON_GROUPS][CHAFF_NLABELS];
-            chaff_model_group_evidence(m, x, work, ev, NULL, ge);
+            chaff_model_group_evidence(m, x, ev, NULL, ge);
             /* a group not wanted keeps the comment's own evidence */
             int only[CHAFF_REASON_GROUPS] = {0};
             only[trial % CHAFF_REASON_GROUPS] = 1;
             double ge1[CHAFF_REASON_GROUPS][CHAFF_NLABELS];
-            chaff_model_group_evidence(m, x, work, ev, only, ge1);
+            chaff_model_group_evidence(m, x, ev, only, ge1);
             for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
                 for (int k = 0; k < CHAFF_NLABELS; k++)
                     assert_true(ge1[g][k] == (only[g] ? ge[g][k] : ev[k]));
@@ -711,7 +708,7 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
                     }
                 }
                 assert_true(changed > 0);
-                chaff_model_predict_work(m, y, work + l, b, want);
+                chaff_model_predict_ev(m, y, b, want);
                 chaff_model_predict_libsvm(m, y, a);
                 for (int k = 0; k < CHAFF_NLABELS; k++) {
                     assert_near(a[k], b[k], 1e-9);
@@ -719,7 +716,6 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
                 }
             }
         }
-        free(work);
         chaff_model_free(m);
         tmpdir_remove(&t);
     }
