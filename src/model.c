@@ -761,7 +761,7 @@ struct dense {
      * by_group[group_start[g] .. group_start[g + 1]) */
     int group_start[NPART + 1], by_group[CHAFF_NFEATURES];
     int all_dense[CHAFF_NFEATURES]; /* 0 .. ndense - 1 */
-    double *col; /* ndense x lpad */
+    double *col;                    /* ndense x lpad */
     int nsparse;
     struct sparse_col sparse[CHAFF_NFEATURES];
     uint32_t *sp_idx;
@@ -995,7 +995,6 @@ size_t chaff_model_distinct_svs(const chaff_model *m)
     return m->dense->l;
 }
 
-
 /* e^z for z <= 0 (z below -700 gives e^-700): e^z = 2^k e^r with
  * k = round(z / ln 2) and |r| <= ln 2 / 2, e^r by its Taylor polynomial
  * of the given degree (13: relative error about 1e-15; 9: about 1e-11),
@@ -1018,6 +1017,49 @@ static inline __attribute__((always_inline)) vd vexp(vd z, int degree)
     vl bits = (vl)t - ((vl){0} + 0x4338000000000000LL);
     vd scale = (vd)((bits + 1023) << 52);
     return e * scale;
+}
+
+/* Single precision, for the reasons' kernel values: sixteen lanes (one
+ * AVX-512 register), and halves of eight. */
+typedef float vf __attribute__((vector_size(16 * sizeof(float))));
+typedef int vi __attribute__((vector_size(16 * sizeof(int))));
+typedef float vh __attribute__((vector_size(8 * sizeof(float))));
+
+static inline __attribute__((always_inline)) vf join(vh a, vh b)
+{
+    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+static inline __attribute__((always_inline)) vh low_half(vf v)
+{
+    return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
+static inline __attribute__((always_inline)) vh high_half(vf v)
+{
+    return __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+/* e^z for z <= 0 in single precision (relative error about 2e-7; z below
+ * -87 gives e^-87), as vexp with a degree-6 polynomial. */
+static inline __attribute__((always_inline)) vf vexpf(vf z)
+{
+    const vf lo = (vf){0} - 87.0f;
+    vi below = z < lo;
+    z = (vf)(((vi)z & ~below) | ((vi)lo & below));
+    const float magic = 12582912.0f; /* 1.5 * 2^23 */
+    vf t = z * 1.44269504f + magic;
+    vf k = t - magic;
+    vf r = (z - k * 0.693145751953125f) - k * 1.428606765330187e-6f;
+    vf e = (vf){0} + 1.0f / 720;
+    e = e * r + 1.0f / 120;
+    e = e * r + 1.0f / 24;
+    e = e * r + 1.0f / 6;
+    e = e * r + 0.5f;
+    e = e * r + 1.0f;
+    e = e * r + 1.0f;
+    vi bits = (vi)t - ((vi){0} + 0x4B400000); /* the bits of magic */
+    return e * (vf)((bits + 127) << 23);
 }
 
 static inline __attribute__((always_inline)) vd loadv(const double *p)
@@ -1211,11 +1253,28 @@ group_pass(const struct dense *d, const double *x, const int *use, double dec[CH
             const double *pg = part + (size_t)g * n, *typ = d->typ + (size_t)g * lpad + b;
             for (size_t i = 0; i < n; i += LANES)
                 storev(kv + i, loadv(total + i) - loadv(pg + i) + loadv(typ + i));
-            kernel4(d, kv, n, 9);
-            for (int p = 0; p < d->npairs; p++) {
-                const double *cp = d->coef + (size_t)p * lpad + b;
-                for (size_t i = 0; i < n; i += LANES)
-                    acc[g][p] += loadv(cp + i) * loadv(kv + i);
+            if (!d->rbf) {
+                for (int p = 0; p < d->npairs; p++) {
+                    const double *cp = d->coef + (size_t)p * lpad + b;
+                    for (size_t i = 0; i < n; i += LANES)
+                        acc[g][p] += loadv(cp + i) * loadv(kv + i);
+                }
+                continue;
+            }
+            /* sixteen kernel values at a time in single precision */
+            for (size_t i = 0; i < n; i += 2 * LANES) {
+                int two = i + LANES < n;
+                vd z0 = loadv(kv + i), z1 = two ? loadv(kv + i + LANES) : (vd){0};
+                z0 = (vd)((vl)z0 & ~(vl)(z0 < (vd){0})) * -d->gamma;
+                z1 = (vd)((vl)z1 & ~(vl)(z1 < (vd){0})) * -d->gamma;
+                vf e = vexpf(join(__builtin_convertvector(z0, vh), __builtin_convertvector(z1, vh)));
+                vd k0 = __builtin_convertvector(low_half(e), vd), k1 = __builtin_convertvector(high_half(e), vd);
+                for (int p = 0; p < d->npairs; p++) {
+                    const double *cp = d->coef + (size_t)p * lpad + b + i;
+                    acc[g][p] += loadv(cp) * k0;
+                    if (two)
+                        acc[g][p] += loadv(cp + LANES) * k1;
+                }
             }
         }
     }

@@ -46,7 +46,8 @@ void chaff_model_predict_ev(const chaff_model *m, const double *scaled, double p
  * class's evidence with the features of reason group g (verdict.h) set to
  * their typical human values (chaff_model_human_typical), for every group
  * with want[g] set (want NULL: all), in one more pass over the support
- * vectors (to about 1e-9: reasons only rank groups); the other groups get
+ * vectors (to about 1e-6: reasons only rank groups, so their kernel
+ * values are single precision); the other groups get
  * base. */
 void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double base[CHAFF_NLABELS],
                                 const int *want, double ev[][CHAFF_NLABELS]);

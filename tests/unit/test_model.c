@@ -657,7 +657,9 @@ static chaff_model *train_synthetic(struct tmpdir *t, int kernel, int dup, int *
 
 /* The dense predictor must give libsvm's probabilities (to 1e-9), and each
  * reason group's evidence must equal the evidence of the comment scored
- * from scratch with that group at its typical human values. */
+ * from scratch with that group at its typical human values (to 1e-5: the
+ * reasons' kernel values are single precision; a wrong group or SV would
+ * be off by far more). */
 static void dense_prediction_should_agree_with_libsvm(void **state)
 {
     (void)state;
@@ -712,7 +714,7 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
                 chaff_model_predict_libsvm(m, y, a);
                 for (int k = 0; k < CHAFF_NLABELS; k++) {
                     assert_near(a[k], b[k], 1e-9);
-                    assert_near(ge[g][k], want[k], 1e-9);
+                    assert_near(ge[g][k], want[k], 1e-5); /* single-precision kernel values: about 2e-7 */
                 }
             }
         }
