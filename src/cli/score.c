@@ -36,7 +36,10 @@ static const char help[] = "usage: chaff score [--db PATH] [--model DIR] [OPTION
 
 /* Records are scored in batches: read in order, scored by --threads
  * workers (each with its own scorer; a comment's verdict does not depend on
- * which worker or what came before), then stored in order. */
+ * which worker or what came before), then stored in order. With more than
+ * one thread the batches overlap: while the workers score a batch, this
+ * thread stores the one before it (SQLite and the near-duplicate index are
+ * this thread's alone) and then reads the next. */
 #define SCORE_BATCH 256
 
 struct item {
@@ -48,6 +51,15 @@ struct item {
     chaff_err err;
     long read_no; /* records read up to and including this one */
     long bad_no;  /* bad records seen by then */
+};
+
+struct score_state;
+
+/* One worker's slice of a batch: records t, t + step, ... of items[0..n). */
+struct worker {
+    struct score_state *s;
+    struct item *items;
+    int n, t, step;
 };
 
 struct score_state {
@@ -62,9 +74,14 @@ struct score_state {
     long committed_read, committed_scored, committed_bad; /* at the last commit */
     struct cli_counts *counts;
     chaff_clusterer *clusters;
-    struct item items[SCORE_BATCH];
-    int n;
-    int progress; /* stderr is a terminal and not --quiet */
+    struct item items[2][SCORE_BATCH];
+    int cur, n; /* the batch being read, and its records so far */
+    int busy;   /* the batch being scored in the background, or -1 */
+    int busy_n; /* its records */
+    struct worker w[CLI_MAX_THREADS];
+    pthread_t tid[CLI_MAX_THREADS];
+    char running[CLI_MAX_THREADS]; /* the slice's thread started */
+    int progress;                  /* stderr is a terminal and not --quiet */
     double t0, last_shown;
     off_t total_bytes; /* of the input files, for the ETA (0: unknown) */
     off_t bytes_done;  /* text bytes scored so far, an estimate */
@@ -107,17 +124,12 @@ static chaff_err copy_field(struct chaff_buf *b, const char *s, size_t len, cons
     return err;
 }
 
-struct worker {
-    struct score_state *s;
-    int t;
-};
-
 static void *score_slice(void *arg)
 {
     struct worker *w = arg;
     struct score_state *s = w->s;
-    for (int i = w->t; i < s->n; i += s->threads) {
-        struct item *it = &s->items[i];
+    for (int i = w->t; i < w->n; i += w->step) {
+        struct item *it = &w->items[i];
         it->err = chaff_score(s->sc[w->t], it->rec.text, it->rec.text_len, &it->v);
         if (!it->err) {
             size_t nlen;
@@ -129,34 +141,41 @@ static void *score_slice(void *arg)
     return NULL;
 }
 
-/* Scores the batch (in parallel), then stores it in input order. */
-static int flush_batch(struct score_state *s)
+/* Starts scoring batch b (n records): with more than one thread, each
+ * slice on a thread of its own, so that this thread can go on; a slice
+ * whose thread cannot start (and with one thread, the only slice) is
+ * scored by finish_scoring. */
+static void start_scoring(struct score_state *s, int b, int n)
 {
-    if (!s->n)
-        return 0;
-    pthread_t tid[CLI_MAX_THREADS];
-    struct worker w[CLI_MAX_THREADS];
-    int started = 0;
-    for (int t = 1; t < s->threads && t < s->n; t++) {
-        w[t] = (struct worker){s, t};
-        if (pthread_create(&tid[t], NULL, score_slice, &w[t]) != 0)
-            break;
-        started = t;
+    s->busy = b;
+    s->busy_n = n;
+    for (int t = 0; t < s->threads && t < n; t++) {
+        s->w[t] = (struct worker){s, s->items[b], n, t, s->threads};
+        s->running[t] = s->threads > 1 && pthread_create(&s->tid[t], NULL, score_slice, &s->w[t]) == 0;
     }
-    /* this thread scores slice 0, and any slice whose thread did not start */
-    for (int t = 0; t < s->threads && t < s->n; t++) {
-        if (t == 0 || t > started) {
-            w[t] = (struct worker){s, t};
-            score_slice(&w[t]);
-        }
-    }
-    for (int t = 1; t <= started; t++)
-        pthread_join(tid[t], NULL);
+}
 
-    int n = s->n;
-    s->n = 0;
+/* Waits until the batch being scored is. */
+static void finish_scoring(struct score_state *s)
+{
+    if (s->busy < 0)
+        return;
+    for (int t = 0; t < s->threads && t < s->busy_n; t++) {
+        if (s->running[t])
+            pthread_join(s->tid[t], NULL);
+        else
+            score_slice(&s->w[t]);
+        s->running[t] = 0;
+    }
+    s->busy = -1;
+}
+
+/* Stores batch b (n records, scored) in input order; 0, or 1 when the run
+ * cannot go on. */
+static int store_batch(struct score_state *s, int b, int n)
+{
     for (int i = 0; i < n; i++) {
-        struct item *it = &s->items[i];
+        struct item *it = &s->items[b][i];
         const struct chaff_record *rec = &it->rec;
         struct chaff_diag diag = {""};
         if (it->err) {
@@ -206,10 +225,39 @@ static int flush_batch(struct score_state *s)
     return 0;
 }
 
+/* The batch being read is full (or the input has ended): with one thread,
+ * score it and store it; with more, wait for the batch before it, start
+ * scoring this one and store the one before while it runs. At the end
+ * (last), everything read is scored and stored. 0, or 1 when the run
+ * cannot go on (no scoring is then left running). */
+static int flush_batch(struct score_state *s, int last)
+{
+    int b = s->cur, n = s->n;
+    s->n = 0;
+    if (s->threads == 1) {
+        start_scoring(s, b, n);
+        finish_scoring(s);
+        return n ? store_batch(s, b, n) : 0;
+    }
+    int prev = s->busy, prev_n = s->busy_n;
+    finish_scoring(s);
+    if (n)
+        start_scoring(s, b, n);
+    s->cur = 1 - b; /* the batch before is stored below: its buffers are free next */
+    int failed = prev >= 0 && prev_n && store_batch(s, prev, prev_n);
+    if (failed || last) {
+        int pending = s->busy, pending_n = s->busy_n;
+        finish_scoring(s);
+        if (!failed && pending >= 0 && pending_n)
+            failed = store_batch(s, pending, pending_n);
+    }
+    return failed;
+}
+
 static int on_record(const struct chaff_record *rec, void *ud)
 {
     struct score_state *s = ud;
-    struct item *it = &s->items[s->n];
+    struct item *it = &s->items[s->cur][s->n];
     it->rec = *rec;
     chaff_err err = copy_field(&it->source, rec->source, strlen(rec->source), &it->rec.source);
     if (!err)
@@ -230,19 +278,22 @@ static int on_record(const struct chaff_record *rec, void *ud)
     it->read_no = s->counts->read;
     it->bad_no = s->counts->bad;
     if (++s->n == SCORE_BATCH)
-        return flush_batch(s);
+        return flush_batch(s, 0);
     return 0;
 }
 
 static void free_items(struct score_state *s)
 {
-    for (int i = 0; i < SCORE_BATCH; i++) {
-        chaff_buf_free(&s->items[i].source);
-        chaff_buf_free(&s->items[i].text);
-        chaff_buf_free(&s->items[i].id);
-        chaff_buf_free(&s->items[i].author);
-        chaff_buf_free(&s->items[i].created);
-        chaff_buf_free(&s->items[i].norm);
+    for (int b = 0; b < 2; b++) {
+        for (int i = 0; i < SCORE_BATCH; i++) {
+            struct item *it = &s->items[b][i];
+            chaff_buf_free(&it->source);
+            chaff_buf_free(&it->text);
+            chaff_buf_free(&it->id);
+            chaff_buf_free(&it->author);
+            chaff_buf_free(&it->created);
+            chaff_buf_free(&it->norm);
+        }
     }
 }
 
@@ -387,6 +438,7 @@ int cmd_score(int argc, char **argv)
         cli_input_free(&in);
         return EXIT_FAIL;
     }
+    s->busy = -1;
     s->batch = batch;
     s->counts = &counts;
     s->threads = (int)threads;
@@ -444,7 +496,9 @@ int cmd_score(int argc, char **argv)
     /* the records read before the end, or before a signal: score and
      * commit them too */
     if (!s->failed)
-        flush_batch(s);
+        flush_batch(s, 1);
+    else
+        finish_scoring(s); /* no worker may outlive the batches */
     if (s->progress)
         show_progress(s, 1);
     const char *run_status = "done";
