@@ -1152,7 +1152,7 @@ static void
 sv_pass(const struct dense *d, const double *x, double dec[3])
 {
     size_t lpad = d->lpad;
-    double base = 0, at_mode[CHAFF_NFEATURES];
+    double base = 0, at_mode[CHAFF_NFEATURES] = {0};
     for (int j = 0; j < d->nsparse; j++) {
         const struct sparse_col *sc = &d->sparse[j];
         at_mode[j] = contrib(d->rbf, x[sc->feature], d->mode[sc->feature]);
@@ -1391,7 +1391,7 @@ static void probabilities(const chaff_model *m, const double *dec, double *p, do
 
 void chaff_model_predict_ev(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS], double *ev)
 {
-    double dec[3];
+    double dec[3] = {0};
     sv_pass(m->dense, scaled, dec);
     probabilities(m, dec, p, ev);
 }
@@ -1407,7 +1407,7 @@ void chaff_model_group_evidence(const chaff_model *m, const double *scaled, cons
         if (g < CHAFF_REASON_GROUPS && scaled[f] != d->typical[f] && (!want || want[g]))
             use[g] = 1;
     }
-    double dec[CHAFF_REASON_GROUPS][3];
+    double dec[CHAFF_REASON_GROUPS][3] = {{0}};
     group_pass(d, scaled, use, dec);
     for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
         if (use[g])

@@ -420,8 +420,8 @@ int cmd_train(int argc, char **argv)
         return train_args_done(&in, weights, nweights, EXIT_FAIL);
     }
     if (ngram_cap && ngram_cap < cap) {
-        cli_error("--ngram-cap %zu is below --cap %zu: the n-gram tables learn from every row the model does", ngram_cap,
-                  cap);
+        cli_error("--ngram-cap %zu is below --cap %zu: the n-gram tables learn from every row the model does",
+                  ngram_cap, cap);
         return train_args_done(&in, weights, nweights, EXIT_FAIL);
     }
     if (!ngram_cap)
