@@ -1140,6 +1140,44 @@ static inline __attribute__((always_inline)) void sum_cols(const double *blk, si
     }
 }
 
+/* What both passes take from the comment: each sparse feature's
+ * contribution at its mode (the same for every SV), the dense features'
+ * values in every lane, and a cursor into each sparse list. */
+struct pass_state {
+    double at_mode[CHAFF_NFEATURES];
+    vd xb[CHAFF_NFEATURES];
+    size_t cursor[CHAFF_NFEATURES];
+};
+
+static inline __attribute__((always_inline)) void pass_begin(const struct dense *d, const double *x,
+                                                             struct pass_state *ps)
+{
+    for (int j = 0; j < d->nsparse; j++) {
+        const struct sparse_col *sc = &d->sparse[j];
+        ps->at_mode[j] = contrib(d->rbf, x[sc->feature], d->mode[sc->feature]);
+        ps->cursor[j] = sc->start;
+    }
+    for (int j = 0; j < d->ndense; j++)
+        ps->xb[j] = (vd){0} + x[d->dense_feature[j]];
+}
+
+/* Adds the sparse features' exceptions among SVs [b, b + n) to out[i - b],
+ * or with by_group to out[group * n + i - b]. */
+static inline __attribute__((always_inline)) void sparse_block(const struct dense *d, const double *x,
+                                                               struct pass_state *ps, size_t b, size_t n, double *out,
+                                                               int by_group)
+{
+    for (int j = 0; j < d->nsparse; j++) {
+        const struct sparse_col *sc = &d->sparse[j];
+        double xf = x[sc->feature];
+        double *o = by_group ? out + (size_t)sc->group * n : out;
+        size_t k = ps->cursor[j];
+        for (; k < sc->end && d->sp_idx[k] < b + n; k++)
+            o[d->sp_idx[k] - b] += contrib(d->rbf, xf, d->sp_val[k]) - ps->at_mode[j];
+        ps->cursor[j] = k;
+    }
+}
+
 /* The pass over the SVs for the pairwise decision values dec: each SV's
  * sum of contributions (the sparse features' modes once, the dense
  * features, then the sparse features' exceptions), its kernel value, and
@@ -1152,35 +1190,21 @@ static void
 sv_pass(const struct dense *d, const double *x, double dec[3])
 {
     size_t lpad = d->lpad;
-    double base = 0, at_mode[CHAFF_NFEATURES] = {0};
-    for (int j = 0; j < d->nsparse; j++) {
-        const struct sparse_col *sc = &d->sparse[j];
-        at_mode[j] = contrib(d->rbf, x[sc->feature], d->mode[sc->feature]);
-        base += at_mode[j];
-    }
-    vd xb[CHAFF_NFEATURES];
-    for (int j = 0; j < d->ndense; j++)
-        xb[j] = (vd){0} + x[d->dense_feature[j]];
-    size_t cursor[CHAFF_NFEATURES];
+    struct pass_state ps;
+    pass_begin(d, x, &ps);
+    double base = 0;
     for (int j = 0; j < d->nsparse; j++)
-        cursor[j] = d->sparse[j].start;
+        base += ps.at_mode[j];
     vd acc[3] = {{0}, {0}, {0}};
     double kv[BLOCK];
     for (size_t b = 0; b < lpad; b += BLOCK) {
         size_t n = lpad - b < BLOCK ? lpad - b : BLOCK;
         const double *blk = d->col + b * (size_t)d->ndense;
         if (d->rbf)
-            sum_cols(blk, n, d->all_dense, d->ndense, xb, base, 1, kv);
+            sum_cols(blk, n, d->all_dense, d->ndense, ps.xb, base, 1, kv);
         else
-            sum_cols(blk, n, d->all_dense, d->ndense, xb, base, 0, kv);
-        for (int j = 0; j < d->nsparse; j++) {
-            const struct sparse_col *sc = &d->sparse[j];
-            double xf = x[sc->feature];
-            size_t k = cursor[j];
-            for (; k < sc->end && d->sp_idx[k] < b + n; k++)
-                kv[d->sp_idx[k] - b] += contrib(d->rbf, xf, d->sp_val[k]) - at_mode[j];
-            cursor[j] = k;
-        }
+            sum_cols(blk, n, d->all_dense, d->ndense, ps.xb, base, 0, kv);
+        sparse_block(d, x, &ps, b, n, kv, 0);
         kernel4(d, kv, n, 13);
         for (int p = 0; p < d->npairs; p++) {
             const double *cp = d->coef + (size_t)p * lpad + b;
@@ -1204,18 +1228,11 @@ static void
 group_pass(const struct dense *d, const double *x, const int *use, double dec[CHAFF_REASON_GROUPS][3])
 {
     size_t lpad = d->lpad;
+    struct pass_state ps;
+    pass_begin(d, x, &ps);
     double base[NPART] = {0};
-    /* the modes' share of the sparse features, the same for every SV */
-    for (int j = 0; j < d->nsparse; j++) {
-        const struct sparse_col *sc = &d->sparse[j];
-        base[sc->group] += contrib(d->rbf, x[sc->feature], d->mode[sc->feature]);
-    }
-    vd xb[CHAFF_NFEATURES];
-    for (int j = 0; j < d->ndense; j++)
-        xb[j] = (vd){0} + x[d->dense_feature[j]];
-    size_t cursor[CHAFF_NFEATURES];
     for (int j = 0; j < d->nsparse; j++)
-        cursor[j] = d->sparse[j].start;
+        base[d->sparse[j].group] += ps.at_mode[j];
     vd acc[CHAFF_REASON_GROUPS][3];
     memset(acc, 0, sizeof acc);
     double part[NPART * BLOCK], kv[BLOCK];
@@ -1227,19 +1244,11 @@ group_pass(const struct dense *d, const double *x, const int *use, double dec[CH
             const int *cols = d->by_group + d->group_start[g];
             int ncols = d->group_start[g + 1] - d->group_start[g];
             if (d->rbf)
-                sum_cols(blk, n, cols, ncols, xb, base[g], 1, part + (size_t)g * n);
+                sum_cols(blk, n, cols, ncols, ps.xb, base[g], 1, part + (size_t)g * n);
             else
-                sum_cols(blk, n, cols, ncols, xb, base[g], 0, part + (size_t)g * n);
+                sum_cols(blk, n, cols, ncols, ps.xb, base[g], 0, part + (size_t)g * n);
         }
-        for (int j = 0; j < d->nsparse; j++) {
-            const struct sparse_col *sc = &d->sparse[j];
-            double xf = x[sc->feature], at_mode = contrib(d->rbf, xf, d->mode[sc->feature]);
-            double *pg = part + (size_t)sc->group * n;
-            size_t k = cursor[j];
-            for (; k < sc->end && d->sp_idx[k] < b + n; k++)
-                pg[d->sp_idx[k] - b] += contrib(d->rbf, xf, d->sp_val[k]) - at_mode;
-            cursor[j] = k;
-        }
+        sparse_block(d, x, &ps, b, n, part, 1);
         /* the total replaces the rest's partial, which reasons never need */
         double *total = part + (size_t)CHAFF_REASON_GROUPS * n;
         for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
