@@ -193,6 +193,21 @@ static void parsed_free(struct parsed *p)
 
 #define BAD(...) chaff_diagf(diag, CHAFF_EMODEL, __VA_ARGS__)
 
+/* Makes room in p->nodes for node nn and one after it (a terminator):
+ * 0, or -1 without memory. */
+static int grow_nodes(struct parsed *p, size_t nn, size_t *cap)
+{
+    if (nn + 2 < *cap)
+        return 0;
+    size_t c = *cap * 2;
+    struct svm_node *q = chaff_reallocarray(p->nodes, c, sizeof *q);
+    if (!q)
+        return -1;
+    p->nodes = q;
+    *cap = c;
+    return 0;
+}
+
 static chaff_err parse_model(char *buf, size_t len, const char *path, int n_features, struct parsed *p,
                              struct chaff_diag *diag)
 {
@@ -374,20 +389,20 @@ static chaff_err parse_model(char *buf, size_t len, const char *path, int n_feat
                     goto out;
                 }
                 s = e;
-                if (nn + 2 >= node_cap) {
-                    size_t cap = node_cap * 2;
-                    struct svm_node *q = chaff_reallocarray(p->nodes, cap, sizeof *q);
-                    if (!q) {
-                        err = CHAFF_ENOMEM;
-                        goto out;
-                    }
-                    p->nodes = q;
-                    node_cap = cap;
+                if (grow_nodes(p, nn, &node_cap)) {
+                    err = CHAFF_ENOMEM;
+                    goto out;
                 }
                 p->nodes[nn].index = (int)idx;
                 p->nodes[nn].value = x;
                 nn++;
                 prev = idx;
+            }
+            /* the terminator needs room too: SVs without features can
+             * follow SVs that filled the array */
+            if (grow_nodes(p, nn, &node_cap)) {
+                err = CHAFF_ENOMEM;
+                goto out;
             }
             p->nodes[nn].index = -1;
             p->nodes[nn].value = 0;
