@@ -290,6 +290,22 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
         progress(&o, "cross-validation (%d folds, %zu rows): macro-F1 %.4f accuracy %.4f", o.folds, n, mt.macro_f1,
                  mt.accuracy);
     }
+    /* with edit, the final model trains on the rows the cross-validation
+     * got right: the rows deep in the other classes' territory, which
+     * would each be a support vector at the bound, are left out */
+    if (o.editable) {
+        size_t m = 0;
+        for (size_t r = 0; r < n; r++) {
+            if (!o.editable[r] || (int)target[r] - 1 == y[r])
+                idx[m++] = r;
+        }
+        res->edited = n - m;
+        problem_free(&all);
+        err = problem_make(scaled, y, idx, m, &all);
+        if (err)
+            goto out;
+        progress(&o, "edit: %zu of %zu rows misclassified in cross-validation left out", res->edited, n);
+    }
     /* the final model with probability estimates */
     pa.probability = 1;
     srand(o.seed);
@@ -343,6 +359,8 @@ chaff_err chaff_train(const double *raw, const int *y, size_t n, const struct ch
                                   kernel == CHAFF_KERNEL_RBF ? "rbf" : "linear", "C", C, "gamma", res->gamma, "folds",
                                   o.folds, "seed", (int)o.seed, "class_weights", class_w[0], class_w[1], class_w[2],
                                   "total_sv", res->n_sv));
+    if (o.editable)
+        json_object_set_new(json_object_get(root, "libsvm"), "edited_rows", json_integer((json_int_t)res->edited));
     {
         struct chaff_metrics mt;
         chaff_metrics_compute(&res->cv, &mt);

@@ -39,6 +39,9 @@ struct chaff_train_opts {
     size_t grid_rows; /* rows sampled for the grid search (default 4000) */
     unsigned seed;    /* libsvm's folds use rand(): srand(seed) before each */
     int verbose;      /* libsvm's own output to stderr */
+    /* The final model leaves out the rows with editable[r] set that the
+     * cross-validation misclassified (fewer SVs); NULL: none. */
+    const unsigned char *editable;
     /* Progress lines ("grid: C=2 gamma=0.02 macro-F1 0.871"); may be NULL. */
     void (*progress)(const char *line, void *ud);
     void *ud;
@@ -49,6 +52,7 @@ struct chaff_train_result {
     double C, gamma;
     struct chaff_confusion cv; /* cross-validated on the training rows */
     int n_sv;
+    size_t edited; /* rows left out of the final model by opts.edit */
 };
 
 /* Trains on n rows of raw features (row-major, CHAFF_NFEATURES each) with

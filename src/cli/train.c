@@ -37,6 +37,9 @@ static const char train_help[] =
     "  --seed S             seed for sampling and libsvm's folds (default 1)\n"
     "  --review-at P, --hold-at P   thresholds stored in the model\n"
     "  --no-ngrams          no learned n-gram features (they stay 0)\n"
+    "  --edit PAT           the final model leaves out the rows of inputs whose\n"
+    "                       path contains PAT that the cross-validation\n"
+    "                       misclassified (fewer support vectors)\n"
     "  --verbose            libsvm's own output\n"
     "  reader options as for chaff score\n";
 
@@ -308,6 +311,7 @@ int cmd_train(int argc, char **argv)
                                          {"review-at", required_argument, NULL, 'r'},
                                          {"hold-at", required_argument, NULL, 'H'},
                                          {"verbose", no_argument, NULL, 'v'},
+                                         {"edit", required_argument, NULL, 'E'},
                                          {"no-ngrams", no_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          CLI_INPUT_OPTIONS,
@@ -317,8 +321,9 @@ int cmd_train(int argc, char **argv)
     const char *out = "model";
     size_t cap = 0, ngram_cap = 0;
     struct weight_rule weights[16];
-    const char *strip[16];
-    int nweights = 0, nstrip = 0, c, use_ngrams = 1;
+    const char *strip[16], *edit[16];
+    unsigned char *editable = NULL;
+    int nweights = 0, nstrip = 0, nedit = 0, c, use_ngrams = 1;
     double review_at = CHAFF_DEFAULT_REVIEW_AT, hold_at = CHAFF_DEFAULT_HOLD_AT;
     to.seed = 1;
     optind = 1;
@@ -377,6 +382,13 @@ int cmd_train(int argc, char **argv)
             break;
         }
         case 'v': to.verbose = 1; break;
+        case 'E':
+            if (!*optarg || nedit == 16) {
+                cli_error("--edit: expected a path pattern (at most 16 of them), got '%s'", optarg);
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
+            }
+            edit[nedit++] = optarg;
+            break;
         case 'N': use_ngrams = 0; break;
         case 'r':
         case 'H': {
@@ -495,6 +507,19 @@ int cmd_train(int argc, char **argv)
                 }
             }
         }
+        if (nedit) {
+            unsigned char *e = realloc(editable, rows.n ? rows.n : 1);
+            if (!e) {
+                cli_error("out of memory");
+                status = EXIT_FAIL;
+                break;
+            }
+            editable = e;
+            int match = 0;
+            for (int k = 0; k < nedit; k++)
+                match |= strstr(in.paths[i], edit[k]) != NULL;
+            memset(editable + from, match, rows.n - from);
+        }
         size_t per[CHAFF_NLABELS] = {0};
         for (size_t k = from; k < from + kept; k++)
             per[rows.y[k]]++;
@@ -548,6 +573,7 @@ int cmd_train(int argc, char **argv)
                 err = chaff_ngrams_save(ngrams, path, &diag);
             }
         }
+        to.editable = editable;
         if (!err)
             err = chaff_train(rows.x, rows.y, rows.n, &to, out, meta, &res, &diag);
         chaff_ngrams_free(ngrams);
@@ -576,6 +602,7 @@ int cmd_train(int argc, char **argv)
         free_ngram_row(&rows.extra[k]);
     free(rows.extra);
     chaff_buf_free(&rows.strip_buf);
+    free(editable);
     free(rows.x);
     free(rows.y);
     chaff_fctx_free(rows.ctx);

@@ -161,6 +161,37 @@ assert_eq "$(cat err)" "chaff: --ngram-cap 5 is below --cap 20: the n-gram table
     "the error says why"
 ok "--ngram-cap: the rows beyond --cap add to the n-gram tables only, as recorded in meta.json"
 
+# ---- --edit: the rows of matching inputs that cross-validation gets wrong
+# stay out of the final model ----
+# noise.jsonl: the human news-politics comments again, labelled machine, so
+# that many of its rows are misclassified and would each be an SV.
+python3 - "$L"/human/news-politics.jsonl noise.jsonl <<'PY2'
+import json, sys
+with open(sys.argv[2], "w") as o:
+    for line in open(sys.argv[1]):
+        r = json.loads(line)
+        r["label"] = "machine"
+        o.write(json.dumps(r) + "\n")
+PY2
+capture "$CHAFF" train -o edno --C 4 --gamma 0.02 "${np[@]}" noise.jsonl
+assert_rc 0 "train with the noise"
+capture "$CHAFF" train -o ednone --C 4 --gamma 0.02 --edit no-such-input "${np[@]}" noise.jsonl
+assert_rc 0 "train --edit matching no input"
+cmp -s ednone/model.svm edno/model.svm || fail "--edit matching no input changed the model"
+capture "$CHAFF" train -o edyes --C 4 --gamma 0.02 --edit noise "${np[@]}" noise.jsonl
+assert_rc 0 "train --edit noise"
+assert_err_has "misclassified in cross-validation left out" "the progress line names the rows left out"
+python3 - edno/meta.json ednone/meta.json edyes/meta.json <<'PY2' || fail "meta.json: --edit did not leave out rows or SVs"
+import json, sys
+no, none, yes = (json.load(open(p))["libsvm"] for p in sys.argv[1:4])
+assert "edited_rows" not in no and none["edited_rows"] == 0, (no, none)
+assert yes["edited_rows"] > 0 and yes["total_sv"] < no["total_sv"], (no, yes)
+PY2
+capture "$CHAFF" train -o edbad --edit "" "${np[@]}"
+assert_rc 2 "--edit with an empty pattern"
+assert_eq "$(cat err)" "chaff: --edit: expected a path pattern (at most 16 of them), got ''" "the error says why"
+ok "--edit PAT: misclassified rows of the matching inputs leave the final model, with fewer SVs"
+
 # (an existing file first and a --weight: under the sanitizers a leak on
 # this error path would turn the status into LeakSanitizer's)
 capture "$CHAFF" train -o missing --weight politics=2 "$L/human/chess.jsonl" "$L/human/no-such-topic.jsonl"
