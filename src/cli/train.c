@@ -382,13 +382,6 @@ int cmd_train(int argc, char **argv)
             break;
         }
         case 'v': to.verbose = 1; break;
-        case 'E':
-            if (!*optarg || nedit == 16) {
-                cli_error("--edit: expected a path pattern (at most 16 of them), got '%s'", optarg);
-                return train_args_done(&in, weights, nweights, EXIT_FAIL);
-            }
-            edit[nedit++] = optarg;
-            break;
         case 'N': use_ngrams = 0; break;
         case 'r':
         case 'H': {
@@ -416,12 +409,17 @@ int cmd_train(int argc, char **argv)
             break;
         }
         case 'S':
-            if (!*optarg || nstrip == 16) {
-                cli_error("--balance-links: expected a path pattern (at most 16 of them), got '%s'", optarg);
+        case 'E': {
+            const char **list = c == 'S' ? strip : edit;
+            int *count = c == 'S' ? &nstrip : &nedit;
+            if (!*optarg || *count == 16) {
+                cli_error("%s: expected a path pattern (at most 16 of them), got '%s'",
+                          c == 'S' ? "--balance-links" : "--edit", optarg);
                 return train_args_done(&in, weights, nweights, EXIT_FAIL);
             }
-            strip[nstrip++] = optarg;
+            list[(*count)++] = optarg;
             break;
+        }
         case 'h': fputs(train_help, stdout); return train_args_done(&in, weights, nweights, EXIT_OK);
         default: fputs(train_help, stderr); return train_args_done(&in, weights, nweights, EXIT_FAIL);
         }
