@@ -530,7 +530,7 @@ static chaff_err read_all(const char *path, struct transcript *t, struct chaff_d
 }
 
 struct reader_case {
-    char path[64];
+    char path[256];
     struct transcript ref;
 };
 
@@ -568,10 +568,18 @@ static void write_file(const char *path, const char *s, size_t n, int gz)
     assert_int_equal(fclose(f), 0);
 }
 
+/* Scratch files go to a tmpfs where there is one (the store's thousands of
+ * runs are spared their fsyncs), never into the working directory, where an
+ * interrupted run would leave them. */
+static const char *scratch_dir(void)
+{
+    return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+}
+
 static void check_reader(const char *name, const char *content, int gz)
 {
     static struct reader_case c;
-    snprintf(c.path, sizeof c.path, "nomem-%d-%s", (int)getpid(), name);
+    snprintf(c.path, sizeof c.path, "%s/chaff-nomem-%d-%s", scratch_dir(), (int)getpid(), name);
     write_file(c.path, content, strlen(content), gz);
     struct chaff_diag d = {""};
     assert_int_equal(read_all(c.path, &c.ref, &d), CHAFF_OK);
@@ -757,9 +765,7 @@ static void store_should_give_enomem_for_every_failed_allocation(void **state)
 {
     (void)state;
     struct store_case c;
-    /* a tmpfs spares the thousands of runs their fsyncs */
-    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(c.db, sizeof c.db, "%s/chaff-nomem-%d.db", dir, (int)getpid());
+    snprintf(c.db, sizeof c.db, "%s/chaff-nomem-%d.db", scratch_dir(), (int)getpid());
     for_each_allocation("the store", trial_store, &c);
 }
 
