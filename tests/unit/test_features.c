@@ -468,13 +468,15 @@ static void lexicons_should_match_unspaced_scripts_and_more_languages(void **sta
     /* Chinese is matched character by character: 不仅 opens and 更 turns
      * within the sentence (one template), 值得注意的是 is a hedge, 赚钱 a
      * promo phrase */
-    const double *f = feat(state, "\u8fd9\u4e0d\u4ec5\u662f\u4e00\u9053\u83dc\uff0c\u66f4\u662f\u4e00\u79cd\u6587\u5316\u3002"
-                                  "\u503c\u5f97\u6ce8\u610f\u7684\u662f\uff0c\u8d5a\u94b1\u4e0d\u662f\u4e00\u5207\u3002");
+    const double *f =
+        feat(state, "\u8fd9\u4e0d\u4ec5\u662f\u4e00\u9053\u83dc\uff0c\u66f4\u662f\u4e00\u79cd\u6587\u5316\u3002"
+                    "\u503c\u5f97\u6ce8\u610f\u7684\u662f\uff0c\u8d5a\u94b1\u4e0d\u662f\u4e00\u5207\u3002");
     assert_double_equal(f[F_TEMPLATES], 1, EPS);
     assert_double_equal(f[F_HEDGES], 1, EPS);
     assert_double_equal(f[F_PROMO], 1, EPS);
     /* Korean prefix entry 감동적* matches 감동적이네요; 다시 한번 is a hedge */
-    f = feat(state, "\uc815\ub9d0 \uac10\ub3d9\uc801\uc774\ub124\uc694. \ub2e4\uc2dc \ud55c\ubc88 \ub290\ub08d\ub2c8\ub2e4");
+    f = feat(state,
+             "\uc815\ub9d0 \uac10\ub3d9\uc801\uc774\ub124\uc694. \ub2e4\uc2dc \ud55c\ubc88 \ub290\ub08d\ub2c8\ub2e4");
     assert_double_equal(f[F_LLM_VOCAB], 1.0 / 5.0, EPS);
     assert_double_equal(f[F_HEDGES], 1, EPS);
     /* Indonesian: tidak hanya ... tetapi (one template); gaji and tanpa
@@ -483,10 +485,11 @@ static void lexicons_should_match_unspaced_scripts_and_more_languages(void **sta
     assert_double_equal(f[F_TEMPLATES], 1, EPS);
     assert_double_equal(f[F_PROMO], 2, EPS);
     /* Arabic: واتساب and استثمار -> 2 */
-    assert_double_equal(feat(state, "\u062a\u0648\u0627\u0635\u0644\u0648\u0627 \u0639\u0644\u0649 "
-                                    "\u0648\u0627\u062a\u0633\u0627\u0628 \u0644\u0644\u0627\u0633\u062a\u062b\u0645\u0627\u0631 "
-                                    "\u0627\u0633\u062a\u062b\u0645\u0627\u0631")[F_PROMO],
-                        2, EPS);
+    assert_double_equal(
+        feat(state, "\u062a\u0648\u0627\u0635\u0644\u0648\u0627 \u0639\u0644\u0649 "
+                    "\u0648\u0627\u062a\u0633\u0627\u0628 \u0644\u0644\u0627\u0633\u062a\u062b\u0645\u0627\u0631 "
+                    "\u0627\u0633\u062a\u062b\u0645\u0627\u0631")[F_PROMO],
+        2, EPS);
 }
 
 static void generic_praise_should_count_phrases(void **state)
