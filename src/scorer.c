@@ -15,6 +15,7 @@ struct chaff_scorer {
     double raw[CHAFF_NFEATURES];
     double scaled[CHAFF_NFEATURES];
     double ev[CHAFF_NLABELS];
+    int no_reasons; /* chaff_scorer_set_reasons(s, 0) */
 };
 
 chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **out)
@@ -43,6 +44,14 @@ void chaff_scorer_free(chaff_scorer *s)
     free(s);
 }
 
+chaff_err chaff_scorer_set_reasons(chaff_scorer *s, int on)
+{
+    if (!s)
+        return CHAFF_EINVAL;
+    s->no_reasons = !on;
+    return CHAFF_OK;
+}
+
 chaff_err chaff_score(chaff_scorer *s, const char *text, size_t len, struct chaff_verdict *v)
 {
     if (!s || !v || (!text && len))
@@ -56,7 +65,8 @@ chaff_err chaff_score(chaff_scorer *s, const char *text, size_t len, struct chaf
     double review_at, hold_at;
     chaff_model_thresholds(s->model, &review_at, &hold_at);
     chaff_verdict_decide(v, review_at, hold_at);
-    chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->ev, v);
+    if (!s->no_reasons)
+        chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->ev, v);
     return CHAFF_OK;
 }
 

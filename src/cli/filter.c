@@ -29,6 +29,8 @@ static const char filter_help[] =
     "                     error lines stay in their place\n"
     "  --held-to FILE     write the records --keep drops to FILE (same format), so\n"
     "                     that nothing is lost\n"
+    "  --no-reasons       leave \"reasons\" out: the same labels, probabilities and\n"
+    "                     actions, with flagged comments scored in about half the time\n"
     "  --model DIR, --review-at P, --hold-at P   as for chaff score\n"
     "  --format F, --text-field NAME, --id-field NAME, --max-bytes N, --strict\n"
     "Exit status: 0 done (bad records are answered with an error line), 2 the run\n"
@@ -41,13 +43,15 @@ struct filter_state {
     int flush;
     int failed;
     int pass_through;
+    int no_reasons;
     unsigned keep; /* bit 1 << action set: such records go to stdout */
     FILE *held;    /* --held-to: where the other records go; NULL: dropped */
     const char *held_path;
 };
 
-/* Sets the verdict's members on o: label, p, action, reasons, in that order. */
-static void set_verdict_members(json_t *o, const struct chaff_verdict *v)
+/* Sets the verdict's members on o: label, p, action, reasons (unless
+ * no_reasons), in that order. */
+static void set_verdict_members(json_t *o, const struct chaff_verdict *v, int no_reasons)
 {
     json_object_set_new(o, "label", json_string(chaff_label_name(v->label)));
     json_t *p = json_object();
@@ -55,20 +59,22 @@ static void set_verdict_members(json_t *o, const struct chaff_verdict *v)
         json_object_set_new(p, chaff_label_name(k), json_real(round(v->p[k] * 1e4) / 1e4));
     json_object_set_new(o, "p", p);
     json_object_set_new(o, "action", json_string(chaff_action_name(v->action)));
+    if (no_reasons)
+        return;
     json_t *r = json_array();
     for (int i = 0; i < v->n_reasons; i++)
         json_array_append_new(r, json_string(v->reasons[i]));
     json_object_set_new(o, "reasons", r);
 }
 
-static void print_verdict(FILE *f, const struct chaff_record *rec, const struct chaff_verdict *v)
+static void print_verdict(FILE *f, const struct chaff_record *rec, const struct chaff_verdict *v, int no_reasons)
 {
     json_t *o = json_object();
     if (rec->id)
         json_object_set_new(o, "id", json_string(rec->id));
     else
         json_object_set_new(o, "id", json_integer((json_int_t)rec->index));
-    set_verdict_members(o, v);
+    set_verdict_members(o, v, no_reasons);
     json_dumpf(o, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
     fputc('\n', f);
     json_decref(o);
@@ -85,7 +91,7 @@ static int is_json_space(char c)
  * escapes, spacing, duplicate keys). Only an object that already has a
  * "chaff" member is re-serialised, without it, so that the output holds
  * exactly one "chaff", the new one. -1 when out of memory. */
-static int print_pass_through(FILE *f, const char *raw, size_t len, const struct chaff_verdict *v)
+static int print_pass_through(FILE *f, const char *raw, size_t len, const struct chaff_verdict *v, int no_reasons)
 {
     /* the reader parsed these bytes with the same flags: this parse succeeds */
     json_error_t jerr;
@@ -104,7 +110,7 @@ static int print_pass_through(FILE *f, const char *raw, size_t len, const struct
     int empty = json_object_size(obj) == 0;
     json_decref(obj);
     json_t *c = json_object();
-    set_verdict_members(c, v);
+    set_verdict_members(c, v, no_reasons);
     char *member = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
     json_decref(c);
     size_t end = len; /* just past the closing brace */
@@ -151,8 +157,8 @@ static int filter_record(const struct chaff_record *rec, void *ud)
     if (!f)
         return 0; /* dropped by --keep */
     if (!s->pass_through) {
-        print_verdict(f, rec, &v);
-    } else if (print_pass_through(f, raw, raw_len, &v)) {
+        print_verdict(f, rec, &v, s->no_reasons);
+    } else if (print_pass_through(f, raw, raw_len, &v, s->no_reasons)) {
         cli_error("%s:%lu: cannot echo the record: %s", rec->source, rec->line, chaff_strerror(CHAFF_ENOMEM));
         s->failed = 1;
         return 1;
@@ -258,6 +264,7 @@ int cmd_filter(int argc, char **argv)
                                          {"pass-through", no_argument, NULL, 'P'},
                                          {"keep", required_argument, NULL, 'K'},
                                          {"held-to", required_argument, NULL, 'O'},
+                                         {"no-reasons", no_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          CLI_INPUT_OPTIONS,
                                          {NULL, 0, NULL, 0}};
@@ -291,6 +298,7 @@ int cmd_filter(int argc, char **argv)
             keep_given = 1;
             break;
         case 'O': s.held_path = optarg; break;
+        case 'N': s.no_reasons = 1; break;
         case 'h': fputs(filter_help, stdout); return EXIT_OK;
         default: fputs(filter_help, stderr); return EXIT_FAIL;
         }
@@ -324,7 +332,7 @@ int cmd_filter(int argc, char **argv)
     }
     struct stat st;
     s.flush = fstat(0, &st) != 0 || !S_ISREG(st.st_mode);
-    if (chaff_scorer_new(model, &s.sc))
+    if (chaff_scorer_new(model, &s.sc) || chaff_scorer_set_reasons(s.sc, !s.no_reasons))
         goto done;
     /* SIGINT and SIGTERM end the loop between records, so that what was
      * answered is flushed and the --held-to file closed: nothing is lost */

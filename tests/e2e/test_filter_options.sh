@@ -241,3 +241,30 @@ capture "$CHAFF" "${ARGS[@]}" --pass-through input.txt
 assert_rc 0 "--pass-through on a .txt name"
 assert_eq "$(sed 's/"input\.txt:/"input.jsonl:/' out)" "$(cat pass.jsonl)" "--pass-through on input.txt vs input.jsonl"
 ok "--pass-through reads every input as JSONL, whatever its name"
+
+# ---- --no-reasons ----
+# Expected: the plain and pass-through outputs with "reasons" left out of
+# every verdict and nothing else changed (the error lines included); the
+# flagged records did have reasons, so the option removed something.
+for mode in plain pass; do
+    extra=()
+    [ $mode = pass ] && extra=(--pass-through)
+    capture "$CHAFF" "${ARGS[@]}" "${extra[@]}" --no-reasons input.jsonl
+    assert_rc 0 "filter --no-reasons ($mode)"
+    python3 - $mode.jsonl out <<'PY' || fail "--no-reasons ($mode): output differs (see above)"
+import json, sys
+with_r = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+without = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+assert len(with_r) == len(without), (len(with_r), len(without))
+had = 0
+for a, b in zip(with_r, without):
+    v = a.get("chaff", a) if "error" not in a else None
+    if v is not None and "reasons" in v:
+        had += len(v["reasons"]) > 0
+        del v["reasons"]
+    assert a == b, (a, b)
+    assert "reasons" not in json.dumps(b.get("chaff", b) if "error" not in b else {}), b
+assert had > 0, "no record had reasons to leave out"
+PY
+done
+ok "--no-reasons: the same verdicts without \"reasons\" (plain and --pass-through)"

@@ -349,6 +349,47 @@ static void model_load_should_accept_the_valid_fixture(void **state)
     assert_int_equal(chaff_model_validate_file(BAD_MODELS "/valid/model.svm", CHAFF_NFEATURES, &d), CHAFF_OK);
 }
 
+static void scorer_without_reasons_should_give_the_same_verdicts_and_no_reasons(void **state)
+{
+    (void)state;
+    chaff_model *m = NULL;
+    struct chaff_diag d = {""};
+    assert_int_equal(chaff_model_load(BAD_MODELS "/valid", &m, &d), CHAFF_OK);
+    chaff_scorer *on = NULL, *off = NULL;
+    assert_int_equal(chaff_scorer_new(m, &on), CHAFF_OK);
+    assert_int_equal(chaff_scorer_new(m, &off), CHAFF_OK);
+    assert_int_equal(chaff_scorer_set_reasons(off, 0), CHAFF_OK);
+    assert_int_equal(chaff_scorer_set_reasons(NULL, 0), CHAFF_EINVAL);
+    static const char *const texts[] = {
+        "first!!! check out my channel \U0001F525\U0001F525",
+        "It is striking how fragile peace truly is. Ultimately, we must remember. \U0001F30D\U0001F54A\uFE0F",
+        "lol no, the ref was blind in the 80th minute",
+    };
+    int with_reasons = 0;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        struct chaff_verdict a, b;
+        assert_int_equal(chaff_score(on, texts[i], strlen(texts[i]), &a), CHAFF_OK);
+        assert_int_equal(chaff_score(off, texts[i], strlen(texts[i]), &b), CHAFF_OK);
+        assert_int_equal(b.n_reasons, 0);
+        assert_int_equal(a.label, b.label);
+        assert_int_equal(a.action, b.action);
+        for (int k = 0; k < CHAFF_NLABELS; k++)
+            assert_true(a.p[k] == b.p[k]);
+        with_reasons += a.n_reasons > 0;
+    }
+    /* the flagged comments had reasons to leave out */
+    assert_true(with_reasons > 0);
+    /* and turned on again, the scorer gives them */
+    assert_int_equal(chaff_scorer_set_reasons(off, 1), CHAFF_OK);
+    struct chaff_verdict c;
+    assert_int_equal(chaff_score(off, texts[0], strlen(texts[0]), &c), CHAFF_OK);
+    if (c.action != CHAFF_PASS)
+        assert_true(c.n_reasons > 0);
+    chaff_scorer_free(on);
+    chaff_scorer_free(off);
+    chaff_model_free(m);
+}
+
 static void model_load_should_refuse_every_broken_fixture_naming_file_and_line(void **state)
 {
     (void)state;
@@ -775,6 +816,7 @@ int main(void)
         cmocka_unit_test(train_should_write_a_model_folder_that_separates_an_easy_set),
         cmocka_unit_test(train_should_refuse_a_class_with_fewer_than_two_rows),
         cmocka_unit_test(model_load_should_accept_the_valid_fixture),
+        cmocka_unit_test(scorer_without_reasons_should_give_the_same_verdicts_and_no_reasons),
         cmocka_unit_test(model_load_should_refuse_every_broken_fixture_naming_file_and_line),
         cmocka_unit_test(model_load_should_say_which_feature_set_a_mismatched_model_needs),
         cmocka_unit_test(model_validate_file_should_report_like_the_loader),
