@@ -313,8 +313,10 @@ static int store_cluster(const struct chaff_cluster_member *m, void *ud)
     char reason[CHAFF_REASON_SIZE];
     const char *r = NULL;
     if (m->size >= CAMPAIGN_MIN) {
+        /* the authors are the cluster's, this comment's own included: "2
+         * other comments by 3 authors" would read as an impossibility */
         if (m->authors)
-            snprintf(reason, sizeof reason, "same text as %zu other comments by %zu %s", m->size - 1, m->authors,
+            snprintf(reason, sizeof reason, "same text as %zu other comments, %zu %s in all", m->size - 1, m->authors,
                      m->authors == 1 ? "author" : "authors");
         else
             snprintf(reason, sizeof reason, "same text as %zu other comments", m->size - 1);

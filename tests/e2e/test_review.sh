@@ -15,7 +15,7 @@ got=$(sqlite3 r.db "SELECT group_concat(c.source_id, ' ') || ' ' || min(k.size) 
 assert_eq "$got" "c004 c011 c026 3 3" "cluster of the campaign"
 got=$(sqlite3 r.db "SELECT json_extract(s.reasons, '\$[0]') FROM scores s JOIN comments c ON c.id = s.comment_id
                     WHERE c.source_id = 'c011'")
-assert_eq "$got" "same text as 2 other comments by 3 authors" "first reason of a campaign comment"
+assert_eq "$got" "same text as 2 other comments, 3 authors in all" "first reason of a campaign comment"
 ok "near-duplicate campaign clustered and named in the reasons"
 
 # the queue: flagged, unreviewed, most confident first
