@@ -728,23 +728,32 @@ void chaff_model_scale(const chaff_model *m, const double *raw, double *scaled)
  * Platt sigmoids, pairwise coupling), so that the probabilities agree with
  * libsvm's to 1e-9 (tests/unit/test_model.c checks it):
  *
+ * - The RBF kernel's squared distance is expanded, |x - s|^2 =
+ *   |x|^2 + |s|^2 - 2 x.s, with |s|^2 stored per SV: one multiply and one
+ *   add per feature and SV. The linear kernel is x.s itself.
  * - Most features take one value (their mode) in most support vectors: a
  *   count of emoji or URLs is 0 for nearly every SV. A feature whose mode
  *   covers at least 3/4 of the SVs is stored sparsely, as the SVs that
- *   differ from it; its mode's share of the kernel is one number per
- *   comment. The others are dense columns, feature by feature, so that
- *   the loops over SVs run in vector registers.
- * - SVs are taken in blocks that stay in the L1 cache; each block keeps
- *   one partial sum per reason group (verdict.h), so that the reasons can
- *   re-score the comment with a whole group set to its typical human
- *   values in O(SV) without touching the features again: the distance to
- *   the typical values is precomputed per SV and group.
+ *   differ from it and by how much; the mode's share of x.s is one number
+ *   per comment. The others are dense columns, so that the loops over SVs
+ *   run in vector registers.
+ * - The dense columns hold each value as an integer number of 1e-9: the
+ *   model file writes values with 8 significant digits, so nearly every
+ *   value is k / 1e9 exactly, in half the bytes of a double (the SVs are
+ *   read from memory for every comment, and at 4 bytes a value they stay
+ *   in a core's L2 cache). A value that is not (below 0.01 in size) keeps
+ *   its remainder as an exception, as below.
+ * - SVs are taken in blocks that stay in the L1 cache: the dense columns
+ *   tile by tile, and each block's exceptions as one flat list.
  * - Kernel values use an exp() in plain vector arithmetic (relative error
  *   about 1e-15), and reductions keep eight lanes (one AVX-512 register;
  *   two AVX2 or four SSE2 ones on CPUs without it, chosen at run time).
- *
- * The contribution of feature value x against SV value s is (x - s)^2 for
- * the RBF kernel (summed, then exp(-gamma sum)) and x s for the linear one.
+ * - Reasons re-score the comment with one reason group (verdict.h) set to
+ *   its typical human values t. The first pass can leave each SV's
+ *   squared distance (x.s for the linear kernel) in a work array; setting
+ *   group g to t adds the sum over g's features of t^2 - x^2 - 2 (t - x) s
+ *   ((t - x) s), so the second pass reads only the columns of the features
+ *   that differ from their typical values.
  */
 
 /* The helpers below pass 64-byte vectors by value; they are static and
@@ -755,36 +764,49 @@ void chaff_model_scale(const chaff_model *m, const double *raw, double *scaled)
 typedef double vd __attribute__((vector_size(8 * sizeof(double))));
 typedef long long vl __attribute__((vector_size(8 * sizeof(long long))));
 
-#define LANES 8
-#define BLOCK 128                       /* SVs per block: the partials of a block fit in L1 */
-#define NPART (CHAFF_REASON_GROUPS + 1) /* reason groups, then the rest */
+/* The SV loops are compiled for several instruction sets and the best the
+ * CPU has is chosen at run time (not under AddressSanitizer, whose
+ * instrumentation does not mix with target clones). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(CHAFF_NO_CLONES)
+#define CHAFF_CLONES 1
+#include <immintrin.h>
+#else
+#define CHAFF_CLONES 0
+#endif
 
-struct sparse_col {
-    int feature, group;
-    size_t start, end; /* entries in dense_sp_idx/val */
-};
+typedef void sum_cols_fn(const int32_t *col, int ndense, size_t n, const int *cols, int ncols, const vd *w, double base,
+                         const double *init, double *out);
+static sum_cols_fn *pick_sum_cols(void);
+
+#define LANES 8
+#define TILE (4 * LANES) /* SVs summed at once, in four vectors */
+#define BLOCK 128        /* SVs per block: a block's partial sums fit in L1 */
+#define COL_UNIT 1e9     /* a dense column's integers are its values times this */
 
 struct dense {
-    size_t l, lpad; /* SVs, and rounded up to LANES */
+    size_t l, lpad, nblocks; /* SVs, rounded up to TILE, and blocks of BLOCK */
     int rbf, npairs;
     double gamma;
-    int group[CHAFF_NFEATURES]; /* reason group of each feature, or CHAFF_REASON_GROUPS */
-    double mode[CHAFF_NFEATURES];
+    int group[CHAFF_NFEATURES];      /* reason group of each feature, or CHAFF_REASON_GROUPS */
+    double mode[CHAFF_NFEATURES];    /* a sparse feature's mode (0 for dense ones) */
     double typical[CHAFF_NFEATURES]; /* scaled typical human values */
     int ndense, dense_feature[CHAFF_NFEATURES];
-    /* the dense columns of each group (NPART: the rest last), in order:
-     * by_group[group_start[g] .. group_start[g + 1]) */
-    int group_start[NPART + 1], by_group[CHAFF_NFEATURES];
     int all_dense[CHAFF_NFEATURES]; /* 0 .. ndense - 1 */
-    double *col;                    /* ndense x lpad */
-    int nsparse;
-    struct sparse_col sparse[CHAFF_NFEATURES];
-    uint32_t *sp_idx;
-    double *sp_val;
+    int32_t *col;                   /* ndense x lpad, in units of COL_UNIT, tile by tile:
+                                       the tile of SV t * TILE holds column j at
+                                       col + (t * ndense + j) * TILE */
+    double *sqn;                    /* lpad: each SV's |s|^2 (RBF), or 0 (linear) */
+    int nsparse, sparse_feature[CHAFF_NFEATURES];
+    /* the exceptions of block k: [ex_start[k], ex_start[k + 1]) */
+    size_t *ex_start;
+    uint16_t *ex_col; /* sparse column j, or nsparse + dense column j */
+    uint16_t *ex_off; /* SV within the block */
+    double *ex_delta; /* the SV's value minus the sparse feature's mode, or
+                         minus the dense column's integer times COL_UNIT */
+    /* sum_cols_vec or sum_cols_avx512 */
+    sum_cols_fn *sum_cols;
     double *coef; /* npairs x lpad: each SV's coefficient in each pairwise
                      decision function (0 where it takes no part) */
-    double *typ;  /* CHAFF_REASON_GROUPS x lpad: each SV's kernel
-                     contribution from the group at its typical values */
     double rho[3];
 };
 
@@ -794,20 +816,17 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static inline double contrib(int rbf, double x, double s)
-{
-    return rbf ? (x - s) * (x - s) : x * s;
-}
-
 static void dense_free(struct dense *d)
 {
     if (!d)
         return;
     free(d->col);
-    free(d->sp_idx);
-    free(d->sp_val);
+    free(d->sqn);
+    free(d->ex_start);
+    free(d->ex_col);
+    free(d->ex_off);
+    free(d->ex_delta);
     free(d->coef);
-    free(d->typ);
     free(d);
 }
 
@@ -861,7 +880,7 @@ static chaff_err build_dense(chaff_model *m)
     size_t nsv = (size_t)s->l, l = 0, lpad = 0;
     struct dense *d = calloc(1, sizeof *d);
     double *all = chaff_calloc(nsv * CHAFF_NFEATURES, sizeof *all); /* column-major */
-    size_t *uid = chaff_calloc(nsv, sizeof *uid), *rep = chaff_calloc(nsv, sizeof *rep);
+    size_t *uid = chaff_calloc(nsv, sizeof *uid), *rep = chaff_calloc(nsv, sizeof *rep), *pos = NULL;
     double *full = NULL, *sorted = NULL;
     if (!d || !all || !uid || !rep)
         goto nomem;
@@ -870,7 +889,7 @@ static chaff_err build_dense(chaff_model *m)
             all[(size_t)(n->index - 1) * nsv + i] = n->value;
     }
     l = dedupe_svs(all, nsv, uid, rep);
-    lpad = (l + LANES - 1) / LANES * LANES;
+    lpad = (l + TILE - 1) / TILE * TILE;
     full = chaff_calloc(l * CHAFF_NFEATURES, sizeof *full); /* distinct SVs, column-major */
     sorted = chaff_calloc(l, sizeof *sorted);
     if (!l || !full || !sorted)
@@ -881,8 +900,10 @@ static chaff_err build_dense(chaff_model *m)
     }
     d->l = l;
     d->lpad = lpad;
+    d->nblocks = (lpad + BLOCK - 1) / BLOCK;
     d->rbf = s->param.kernel_type == RBF;
     d->gamma = s->param.gamma;
+    d->sum_cols = pick_sum_cols();
     d->npairs = s->nr_class * (s->nr_class - 1) / 2;
     /* each feature's mode, and how many SVs differ from it */
     size_t nnz = 0, differ[CHAFF_NFEATURES];
@@ -902,62 +923,87 @@ static chaff_err build_dense(chaff_model *m)
         d->group[f] = chaff_reason_group(f);
         if (d->group[f] < 0)
             d->group[f] = CHAFF_REASON_GROUPS;
-        if (differ[f] * 4 <= l)
+        if (differ[f] * 4 <= l) {
             nnz += differ[f];
-        else
+            d->sparse_feature[d->nsparse++] = f;
+        } else {
             d->mode[f] = 0; /* dense: no mode */
-    }
-    d->sp_idx = chaff_calloc(nnz, sizeof *d->sp_idx);
-    d->sp_val = chaff_calloc(nnz, sizeof *d->sp_val);
-    if (!d->sp_idx || !d->sp_val)
-        goto nomem;
-    int nd = 0;
-    for (int f = 0; f < CHAFF_NFEATURES; f++)
-        nd += differ[f] * 4 > l;
-    d->col = chaff_calloc((size_t)nd * lpad, sizeof *d->col);
-    d->coef = chaff_calloc((size_t)d->npairs * lpad, sizeof *d->coef);
-    d->typ = chaff_calloc((size_t)CHAFF_REASON_GROUPS * lpad, sizeof *d->typ);
-    if (!d->col || !d->coef || !d->typ)
-        goto nomem;
-    /* dense columns and sparse lists, in feature order */
-    size_t k = 0;
-    for (int f = 0; f < CHAFF_NFEATURES; f++) {
-        const double *c = full + (size_t)f * l;
-        if (differ[f] * 4 > l) {
             d->dense_feature[d->ndense] = f;
+            d->all_dense[d->ndense] = d->ndense;
             d->ndense++;
-            continue;
         }
-        struct sparse_col *sc = &d->sparse[d->nsparse++];
-        sc->feature = f;
-        sc->group = d->group[f];
-        sc->start = k;
-        for (size_t i = 0; i < l; i++) {
-            if (c[i] != d->mode[f]) {
-                d->sp_idx[k] = (uint32_t)i;
-                d->sp_val[k] = c[i];
-                k++;
-            }
-        }
-        sc->end = k;
     }
-    for (int j = 0; j < d->ndense; j++)
-        d->all_dense[j] = j;
-    for (int g = 0, next = 0; g < NPART; g++) {
-        d->group_start[g] = next;
-        for (int j = 0; j < d->ndense; j++) {
-            if (d->group[d->dense_feature[j]] == g)
-                d->by_group[next++] = j;
-        }
-        d->group_start[g + 1] = next;
-    }
-    /* dense columns block by block: block b (its first SV) holds column j's
-     * n SVs at col + b * ndense + j * n */
+    /* dense values as integers, and the remainders that are not */
+    int32_t *ival = chaff_calloc(l * (size_t)(d->ndense ? d->ndense : 1), sizeof *ival);
+    if (!ival)
+        goto nomem;
     for (int j = 0; j < d->ndense; j++) {
         const double *c = full + (size_t)d->dense_feature[j] * l;
         for (size_t i = 0; i < l; i++) {
-            size_t b = i / BLOCK * BLOCK, n = lpad - b < BLOCK ? lpad - b : BLOCK;
-            d->col[b * (size_t)d->ndense + (size_t)j * n + (i - b)] = c[i];
+            double k = nearbyint(c[i] * COL_UNIT);
+            k = fabs(k) < 2147483647.0 ? k : 0;
+            ival[(size_t)j * l + i] = (int32_t)k;
+            nnz += c[i] != k / COL_UNIT;
+        }
+    }
+    d->ex_start = chaff_calloc(d->nblocks + 1, sizeof *d->ex_start);
+    pos = chaff_calloc(d->nblocks + 1, sizeof *pos);
+    d->ex_col = chaff_calloc(nnz, sizeof *d->ex_col);
+    d->ex_off = chaff_calloc(nnz, sizeof *d->ex_off);
+    d->ex_delta = chaff_calloc(nnz, sizeof *d->ex_delta);
+    d->col = chaff_calloc((size_t)d->ndense * lpad, sizeof *d->col);
+    d->sqn = chaff_calloc(lpad, sizeof *d->sqn);
+    d->coef = chaff_calloc((size_t)d->npairs * lpad, sizeof *d->coef);
+    if (!d->ex_start || !pos || !d->ex_col || !d->ex_off || !d->ex_delta || !d->col || !d->sqn || !d->coef) {
+        free(ival);
+        goto nomem;
+    }
+    /* the sparse exceptions, block by block, each block's in column order */
+    for (int j = 0; j < d->nsparse; j++) {
+        int f = d->sparse_feature[j];
+        for (size_t i = 0; i < l; i++)
+            d->ex_start[i / BLOCK + 1] += full[(size_t)f * l + i] != d->mode[f];
+    }
+    for (int j = 0; j < d->ndense; j++) {
+        const double *c = full + (size_t)d->dense_feature[j] * l;
+        for (size_t i = 0; i < l; i++)
+            d->ex_start[i / BLOCK + 1] += c[i] != ival[(size_t)j * l + i] / COL_UNIT;
+    }
+    for (size_t k = 0; k < d->nblocks; k++)
+        d->ex_start[k + 1] += d->ex_start[k];
+    memcpy(pos, d->ex_start, (d->nblocks + 1) * sizeof *pos);
+    for (int j = 0; j < d->nsparse; j++) {
+        int f = d->sparse_feature[j];
+        const double *c = full + (size_t)f * l;
+        for (size_t i = 0; i < l; i++) {
+            if (c[i] != d->mode[f]) {
+                size_t k = pos[i / BLOCK]++;
+                d->ex_col[k] = (uint16_t)j;
+                d->ex_off[k] = (uint16_t)(i % BLOCK);
+                d->ex_delta[k] = c[i] - d->mode[f];
+            }
+        }
+    }
+    /* dense columns tile by tile, and their remainders */
+    for (int j = 0; j < d->ndense; j++) {
+        const double *c = full + (size_t)d->dense_feature[j] * l;
+        for (size_t i = 0; i < l; i++) {
+            int32_t v = ival[(size_t)j * l + i];
+            d->col[(i / TILE * (size_t)d->ndense + (size_t)j) * TILE + i % TILE] = v;
+            if (c[i] != v / COL_UNIT) {
+                size_t k = pos[i / BLOCK]++;
+                d->ex_col[k] = (uint16_t)(d->nsparse + j);
+                d->ex_off[k] = (uint16_t)(i % BLOCK);
+                d->ex_delta[k] = c[i] - v / COL_UNIT;
+            }
+        }
+    }
+    free(ival);
+    if (d->rbf) {
+        for (int f = 0; f < CHAFF_NFEATURES; f++) {
+            const double *c = full + (size_t)f * l;
+            for (size_t i = 0; i < l; i++)
+                d->sqn[i] += c[i] * c[i];
         }
     }
     /* pairwise coefficients, as svm_predict_values() pairs them */
@@ -976,21 +1022,12 @@ static chaff_err build_dense(chaff_model *m)
             pair++;
         }
     }
-    /* each group's contribution at the typical human values */
-    for (int f = 0; f < CHAFF_NFEATURES; f++) {
-        int g = d->group[f];
-        if (g >= CHAFF_REASON_GROUPS)
-            continue;
-        double t = chaff_model_scale_one(m, f, m->human_typical[f]);
-        d->typical[f] = t;
-        double *typ = d->typ + (size_t)g * lpad;
-        const double *c = full + (size_t)f * l;
-        for (size_t i = 0; i < l; i++)
-            typ[i] += contrib(d->rbf, t, c[i]);
-    }
+    for (int f = 0; f < CHAFF_NFEATURES; f++)
+        d->typical[f] = chaff_model_scale_one(m, f, m->human_typical[f]);
     free(all);
     free(uid);
     free(rep);
+    free(pos);
     free(full);
     free(sorted);
     m->dense = d;
@@ -999,6 +1036,7 @@ nomem:
     free(all);
     free(uid);
     free(rep);
+    free(pos);
     free(full);
     free(sorted);
     dense_free(d);
@@ -1008,6 +1046,11 @@ nomem:
 size_t chaff_model_distinct_svs(const chaff_model *m)
 {
     return m->dense->l;
+}
+
+size_t chaff_model_work_size(const chaff_model *m)
+{
+    return m->dense->lpad;
 }
 
 /* e^z for z <= 0 (z below -700 gives e^-700): e^z = 2^k e^r with
@@ -1094,9 +1137,9 @@ static inline __attribute__((always_inline)) double hsum(vd v)
     return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
 
-/* Kernel values of sum[0..n) (n a multiple of LANES) from summed
- * contributions, in place; a squared distance that rounding took below 0
- * counts as 0. */
+/* Kernel values of sum[0..n) (n a multiple of LANES) from squared
+ * distances (RBF) or dot products (linear), in place; a squared distance
+ * that rounding took below 0 counts as 0. */
 static inline __attribute__((always_inline)) void kernel4(const struct dense *d, double *sum, size_t n, int degree)
 {
     if (!d->rbf)
@@ -1108,121 +1151,131 @@ static inline __attribute__((always_inline)) void kernel4(const struct dense *d,
     }
 }
 
-/* Sums for one block's n SVs into out: base plus the contributions of the
- * dense columns cols[0..ncols), four vectors of SVs at a time (independent
- * chains of additions), in registers. */
-static inline __attribute__((always_inline)) void sum_cols(const double *blk, size_t n, const int *cols, int ncols,
-                                                           const vd *xb, double base, int rbf, double *out)
+/* out[i] = base + init[i] + the sum over the dense columns cols[0..ncols)
+ * of w[j] times the SV's value, for the n SVs (a multiple of TILE) from
+ * the tiles at col, a tile (four vectors of SVs: independent chains of
+ * additions) at a time, in registers. GCC's vector extensions convert
+ * eight integers to doubles in three instructions where AVX-512 has one,
+ * so CPUs with AVX-512 get their own version (chosen in build_dense). */
+typedef int vi8 __attribute__((vector_size(8 * sizeof(int))));
+
+static inline __attribute__((always_inline)) vd loadi(const int32_t *p)
 {
-    size_t i = 0;
-    for (; i + 4 * LANES <= n; i += 4 * LANES) {
-        vd a0 = (vd){0} + base, a1 = a0, a2 = a0, a3 = a0;
+    vi8 v;
+    memcpy(&v, p, sizeof v);
+    return __builtin_convertvector(v, vd);
+}
+
+#if CHAFF_CLONES
+__attribute__((target_clones("default", "avx2")))
+#endif
+static void
+sum_cols_vec(const int32_t *col, int ndense, size_t n, const int *cols, int ncols, const vd *w, double base,
+             const double *init, double *out)
+{
+    for (size_t i = 0; i < n; i += TILE) {
+        const int32_t *tile = col + i * (size_t)ndense;
+        vd a0 = loadv(init + i) + base, a1 = loadv(init + i + LANES) + base, a2 = loadv(init + i + 2 * LANES) + base,
+           a3 = loadv(init + i + 3 * LANES) + base;
         for (int k = 0; k < ncols; k++) {
             int j = cols[k];
-            const double *c = blk + (size_t)j * n + i;
-            if (rbf) {
-                vd t0 = xb[j] - loadv(c), t1 = xb[j] - loadv(c + LANES), t2 = xb[j] - loadv(c + 2 * LANES),
-                   t3 = xb[j] - loadv(c + 3 * LANES);
-                a0 += t0 * t0;
-                a1 += t1 * t1;
-                a2 += t2 * t2;
-                a3 += t3 * t3;
-            } else {
-                a0 += xb[j] * loadv(c);
-                a1 += xb[j] * loadv(c + LANES);
-                a2 += xb[j] * loadv(c + 2 * LANES);
-                a3 += xb[j] * loadv(c + 3 * LANES);
-            }
+            const int32_t *c = tile + (size_t)j * TILE;
+            a0 += w[j] * loadi(c);
+            a1 += w[j] * loadi(c + LANES);
+            a2 += w[j] * loadi(c + 2 * LANES);
+            a3 += w[j] * loadi(c + 3 * LANES);
         }
         storev(out + i, a0);
         storev(out + i + LANES, a1);
         storev(out + i + 2 * LANES, a2);
         storev(out + i + 3 * LANES, a3);
     }
-    for (; i < n; i += LANES) {
-        vd a = (vd){0} + base;
+}
+
+#if CHAFF_CLONES
+/* sum_cols_vec in AVX-512 intrinsics: the same operations in the same
+ * order, so the same bits. */
+__attribute__((target("avx512f"))) static void sum_cols_avx512(const int32_t *col, int ndense, size_t n,
+                                                               const int *cols, int ncols, const vd *w, double base,
+                                                               const double *init, double *out)
+{
+    __m512d b = _mm512_set1_pd(base);
+    for (size_t i = 0; i < n; i += TILE) {
+        const int32_t *tile = col + i * (size_t)ndense;
+        __m512d a0 = _mm512_add_pd(_mm512_loadu_pd(init + i), b);
+        __m512d a1 = _mm512_add_pd(_mm512_loadu_pd(init + i + LANES), b);
+        __m512d a2 = _mm512_add_pd(_mm512_loadu_pd(init + i + 2 * LANES), b);
+        __m512d a3 = _mm512_add_pd(_mm512_loadu_pd(init + i + 3 * LANES), b);
         for (int k = 0; k < ncols; k++) {
             int j = cols[k];
-            vd t = loadv(blk + (size_t)j * n + i);
-            if (rbf) {
-                t = xb[j] - t;
-                a += t * t;
-            } else {
-                a += xb[j] * t;
-            }
+            const int32_t *c = tile + (size_t)j * TILE;
+            __m512d wj = _mm512_loadu_pd((const double *)&w[j]);
+            a0 = _mm512_add_pd(a0, _mm512_mul_pd(wj, _mm512_cvtepi32_pd(_mm256_loadu_si256((const __m256i *)c))));
+            a1 = _mm512_add_pd(a1,
+                               _mm512_mul_pd(wj, _mm512_cvtepi32_pd(_mm256_loadu_si256((const __m256i *)(c + LANES)))));
+            a2 = _mm512_add_pd(
+                a2, _mm512_mul_pd(wj, _mm512_cvtepi32_pd(_mm256_loadu_si256((const __m256i *)(c + 2 * LANES)))));
+            a3 = _mm512_add_pd(
+                a3, _mm512_mul_pd(wj, _mm512_cvtepi32_pd(_mm256_loadu_si256((const __m256i *)(c + 3 * LANES)))));
         }
-        storev(out + i, a);
+        _mm512_storeu_pd(out + i, a0);
+        _mm512_storeu_pd(out + i + LANES, a1);
+        _mm512_storeu_pd(out + i + 2 * LANES, a2);
+        _mm512_storeu_pd(out + i + 3 * LANES, a3);
     }
 }
+#endif
 
-/* What both passes take from the comment: each sparse feature's
- * contribution at its mode (the same for every SV), the dense features'
- * values in every lane, and a cursor into each sparse list. */
-struct pass_state {
-    double at_mode[CHAFF_NFEATURES];
-    vd xb[CHAFF_NFEATURES];
-    size_t cursor[CHAFF_NFEATURES];
-};
-
-static inline __attribute__((always_inline)) void pass_begin(const struct dense *d, const double *x,
-                                                             struct pass_state *ps)
+static sum_cols_fn *pick_sum_cols(void)
 {
-    for (int j = 0; j < d->nsparse; j++) {
-        const struct sparse_col *sc = &d->sparse[j];
-        ps->at_mode[j] = contrib(d->rbf, x[sc->feature], d->mode[sc->feature]);
-        ps->cursor[j] = sc->start;
-    }
-    for (int j = 0; j < d->ndense; j++)
-        ps->xb[j] = (vd){0} + x[d->dense_feature[j]];
-}
-
-/* Adds the sparse features' exceptions among SVs [b, b + n) to out[i - b],
- * or with by_group to out[group * n + i - b]. */
-static inline __attribute__((always_inline)) void sparse_block(const struct dense *d, const double *x,
-                                                               struct pass_state *ps, size_t b, size_t n, double *out,
-                                                               int by_group)
-{
-    for (int j = 0; j < d->nsparse; j++) {
-        const struct sparse_col *sc = &d->sparse[j];
-        double xf = x[sc->feature];
-        double *o = by_group ? out + (size_t)sc->group * n : out;
-        size_t k = ps->cursor[j];
-        for (; k < sc->end && d->sp_idx[k] < b + n; k++)
-            o[d->sp_idx[k] - b] += contrib(d->rbf, xf, d->sp_val[k]) - ps->at_mode[j];
-        ps->cursor[j] = k;
-    }
+#if CHAFF_CLONES
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return sum_cols_avx512;
+#endif
+    return sum_cols_vec;
 }
 
 /* The pass over the SVs for the pairwise decision values dec: each SV's
- * sum of contributions (the sparse features' modes once, the dense
- * features, then the sparse features' exceptions), its kernel value, and
- * the coefficients. Nothing is stored per SV: the model's arrays are all it
- * reads, so that they stay in the cache from one comment to the next. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(CHAFF_NO_CLONES)
+ * squared distance (|x|^2 and the sparse features' modes once, |s|^2, the
+ * dense columns, then the sparse exceptions), its kernel value, and the
+ * coefficients; work (may be NULL) gets the squared distances (the dot
+ * products for the linear kernel). */
+#if CHAFF_CLONES
 __attribute__((target_clones("default", "avx2", "avx512f")))
 #endif
 static void
-sv_pass(const struct dense *d, const double *x, double dec[3])
+sv_pass(const struct dense *d, const double *x, double dec[3], double *work)
 {
-    size_t lpad = d->lpad;
-    struct pass_state ps;
-    pass_begin(d, x, &ps);
-    double base = 0;
-    for (int j = 0; j < d->nsparse; j++)
-        base += ps.at_mode[j];
+    /* the comment's weights: -2x for the RBF kernel's cross term, x for
+     * the linear kernel */
+    double k = d->rbf ? -2 : 1, base = 0, ws[2 * CHAFF_NFEATURES];
+    vd wd[CHAFF_NFEATURES];
+    if (d->rbf) {
+        for (int f = 0; f < CHAFF_NFEATURES; f++)
+            base += x[f] * x[f];
+    }
+    for (int j = 0; j < d->nsparse; j++) {
+        int f = d->sparse_feature[j];
+        ws[j] = k * x[f];
+        base += ws[j] * d->mode[f];
+    }
+    for (int j = 0; j < d->ndense; j++) {
+        ws[d->nsparse + j] = k * x[d->dense_feature[j]];
+        wd[j] = (vd){0} + ws[d->nsparse + j] / COL_UNIT;
+    }
     vd acc[3] = {{0}, {0}, {0}};
     double kv[BLOCK];
-    for (size_t b = 0; b < lpad; b += BLOCK) {
-        size_t n = lpad - b < BLOCK ? lpad - b : BLOCK;
-        const double *blk = d->col + b * (size_t)d->ndense;
-        if (d->rbf)
-            sum_cols(blk, n, d->all_dense, d->ndense, ps.xb, base, 1, kv);
-        else
-            sum_cols(blk, n, d->all_dense, d->ndense, ps.xb, base, 0, kv);
-        sparse_block(d, x, &ps, b, n, kv, 0);
+    for (size_t blk = 0; blk < d->nblocks; blk++) {
+        size_t b = blk * BLOCK, n = d->lpad - b < BLOCK ? d->lpad - b : BLOCK;
+        d->sum_cols(d->col + b * (size_t)d->ndense, d->ndense, n, d->all_dense, d->ndense, wd, base, d->sqn + b, kv);
+        for (size_t e = d->ex_start[blk]; e < d->ex_start[blk + 1]; e++)
+            kv[d->ex_off[e]] += ws[d->ex_col[e]] * d->ex_delta[e];
+        if (work)
+            memcpy(work + b, kv, n * sizeof *kv);
         kernel4(d, kv, n, 13);
         for (int p = 0; p < d->npairs; p++) {
-            const double *cp = d->coef + (size_t)p * lpad + b;
+            const double *cp = d->coef + (size_t)p * d->lpad + b;
             for (size_t i = 0; i < n; i += LANES)
                 acc[p] += loadv(cp + i) * loadv(kv + i);
         }
@@ -1232,69 +1285,92 @@ sv_pass(const struct dense *d, const double *x, double dec[3])
 }
 
 /* The pairwise decision values with group g at its typical human values,
- * for every group with use[g] set: a second pass, block by block, that
- * keeps one partial sum per reason group (in the L1 cache) and swaps each
- * group's partial for its precomputed typical one. Reasons only rank the
- * groups, so a shorter exp() does. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__) && !defined(CHAFF_NO_CLONES)
+ * for every group with use[g] set, from the squared distances (dot
+ * products) sv_pass left in work: each SV's value moves by the group's
+ * constant (t^2 - x^2 and the sparse modes' share) and by the columns of
+ * the features whose value differs from typical. Reasons only rank the
+ * groups, so kernel values in single precision do. */
+#if CHAFF_CLONES
 __attribute__((target_clones("default", "avx2", "avx512f")))
 #endif
 static void
-group_pass(const struct dense *d, const double *x, const int *use, double dec[CHAFF_REASON_GROUPS][3])
+group_pass(const struct dense *d, const double *x, const int *use, const double *work,
+           double dec[CHAFF_REASON_GROUPS][3])
 {
-    size_t lpad = d->lpad;
-    struct pass_state ps;
-    pass_begin(d, x, &ps);
-    double base[NPART] = {0};
-    for (int j = 0; j < d->nsparse; j++)
-        base[d->sparse[j].group] += ps.at_mode[j];
-    vd acc[CHAFF_REASON_GROUPS][3];
+    enum { G = CHAFF_REASON_GROUPS };
+    double k = d->rbf ? -2 : 1, c[G] = {0}, ws[2 * CHAFF_NFEATURES];
+    vd wd[CHAFF_NFEATURES];
+    /* each group's dense columns that change: cols[start[g] .. start[g + 1]) */
+    int cols[CHAFF_NFEATURES], start[G + 1], row[2 * CHAFF_NFEATURES], nc = 0;
+    for (int f = 0; f < CHAFF_NFEATURES; f++) {
+        int g = d->group[f];
+        if (g < G && use[g] && d->rbf)
+            c[g] += d->typical[f] * d->typical[f] - x[f] * x[f];
+    }
+    /* exceptions of a group not re-scored go to a spare row, with weight 0 */
+    for (int g = 0; g < G; g++) {
+        start[g] = nc;
+        for (int j = 0; j < d->ndense && use[g]; j++) {
+            int f = d->dense_feature[j];
+            if (d->group[f] == g && d->typical[f] != x[f]) {
+                wd[j] = (vd){0} + k * (d->typical[f] - x[f]) / COL_UNIT;
+                cols[nc++] = j;
+            }
+        }
+    }
+    start[G] = nc;
+    for (int j = 0; j < d->ndense; j++) {
+        int f = d->dense_feature[j], g = d->group[f];
+        int on = g < G && use[g] && d->typical[f] != x[f];
+        ws[d->nsparse + j] = on ? k * (d->typical[f] - x[f]) : 0;
+        row[d->nsparse + j] = on ? g : G;
+    }
+    for (int j = 0; j < d->nsparse; j++) {
+        int f = d->sparse_feature[j], g = d->group[f];
+        int on = g < G && use[g] && d->typical[f] != x[f];
+        ws[j] = on ? k * (d->typical[f] - x[f]) : 0;
+        row[j] = on ? g : G;
+        if (on)
+            c[g] += ws[j] * d->mode[f];
+    }
+    vd acc[G][3];
     memset(acc, 0, sizeof acc);
-    double part[NPART * BLOCK], kv[BLOCK];
-    for (size_t b = 0; b < lpad; b += BLOCK) {
-        size_t n = lpad - b < BLOCK ? lpad - b : BLOCK;
-        const double *blk = d->col + b * (size_t)d->ndense;
-        /* each group's dense features, summed in registers */
-        for (int g = 0; g < NPART; g++) {
-            const int *cols = d->by_group + d->group_start[g];
-            int ncols = d->group_start[g + 1] - d->group_start[g];
-            if (d->rbf)
-                sum_cols(blk, n, cols, ncols, ps.xb, base[g], 1, part + (size_t)g * n);
-            else
-                sum_cols(blk, n, cols, ncols, ps.xb, base[g], 0, part + (size_t)g * n);
+    double part[(G + 1) * BLOCK];
+    memset(part + (size_t)G * BLOCK, 0, BLOCK * sizeof *part);
+    for (size_t blk = 0; blk < d->nblocks; blk++) {
+        size_t b = blk * BLOCK, n = d->lpad - b < BLOCK ? d->lpad - b : BLOCK;
+        const int32_t *cb = d->col + b * (size_t)d->ndense;
+        for (int g = 0; g < G; g++) {
+            if (use[g])
+                d->sum_cols(cb, d->ndense, n, cols + start[g], start[g + 1] - start[g], wd, c[g], work + b,
+                            part + (size_t)g * BLOCK);
         }
-        sparse_block(d, x, &ps, b, n, part, 1);
-        /* the total replaces the rest's partial, which reasons never need */
-        double *total = part + (size_t)CHAFF_REASON_GROUPS * n;
-        for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
-            const double *pg = part + (size_t)g * n;
-            for (size_t i = 0; i < n; i += LANES)
-                storev(total + i, loadv(total + i) + loadv(pg + i));
+        for (size_t e = d->ex_start[blk]; e < d->ex_start[blk + 1]; e++) {
+            int j = d->ex_col[e];
+            part[(size_t)row[j] * BLOCK + d->ex_off[e]] += ws[j] * d->ex_delta[e];
         }
-        for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
+        for (int g = 0; g < G; g++) {
             if (!use[g])
                 continue;
-            const double *pg = part + (size_t)g * n, *typ = d->typ + (size_t)g * lpad + b;
-            for (size_t i = 0; i < n; i += LANES)
-                storev(kv + i, loadv(total + i) - loadv(pg + i) + loadv(typ + i));
+            const double *pg = part + (size_t)g * BLOCK;
             if (!d->rbf) {
                 for (int p = 0; p < d->npairs; p++) {
-                    const double *cp = d->coef + (size_t)p * lpad + b;
+                    const double *cp = d->coef + (size_t)p * d->lpad + b;
                     for (size_t i = 0; i < n; i += LANES)
-                        acc[g][p] += loadv(cp + i) * loadv(kv + i);
+                        acc[g][p] += loadv(cp + i) * loadv(pg + i);
                 }
                 continue;
             }
             /* sixteen kernel values at a time in single precision */
             for (size_t i = 0; i < n; i += 2 * LANES) {
                 int two = i + LANES < n;
-                vd z0 = loadv(kv + i), z1 = two ? loadv(kv + i + LANES) : (vd){0};
+                vd z0 = loadv(pg + i), z1 = two ? loadv(pg + i + LANES) : (vd){0};
                 z0 = (vd)((vl)z0 & ~(vl)(z0 < (vd){0})) * -d->gamma;
                 z1 = (vd)((vl)z1 & ~(vl)(z1 < (vd){0})) * -d->gamma;
                 vf e = vexpf(join(__builtin_convertvector(z0, vh), __builtin_convertvector(z1, vh)));
                 vd k0 = __builtin_convertvector(low_half(e), vd), k1 = __builtin_convertvector(high_half(e), vd);
                 for (int p = 0; p < d->npairs; p++) {
-                    const double *cp = d->coef + (size_t)p * lpad + b + i;
+                    const double *cp = d->coef + (size_t)p * d->lpad + b + i;
                     acc[g][p] += loadv(cp) * k0;
                     if (two)
                         acc[g][p] += loadv(cp + LANES) * k1;
@@ -1302,7 +1378,7 @@ group_pass(const struct dense *d, const double *x, const int *use, double dec[CH
             }
         }
     }
-    for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
+    for (int g = 0; g < G; g++) {
         for (int p = 0; p < d->npairs; p++)
             dec[g][p] = hsum(acc[g][p]) - d->rho[p];
     }
@@ -1413,15 +1489,16 @@ static void probabilities(const chaff_model *m, const double *dec, double *p, do
     }
 }
 
-void chaff_model_predict_ev(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS], double *ev)
+void chaff_model_predict_ev(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS], double *ev,
+                            double *work)
 {
     double dec[3] = {0};
-    sv_pass(m->dense, scaled, dec);
+    sv_pass(m->dense, scaled, dec, work);
     probabilities(m, dec, p, ev);
 }
 
 void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double base[CHAFF_NLABELS],
-                                const int *want, double ev[][CHAFF_NLABELS])
+                                const int *want, const double *work, double ev[][CHAFF_NLABELS])
 {
     const struct dense *d = m->dense;
     /* a group already at its typical values changes nothing */
@@ -1432,7 +1509,7 @@ void chaff_model_group_evidence(const chaff_model *m, const double *scaled, cons
             use[g] = 1;
     }
     double dec[CHAFF_REASON_GROUPS][3] = {{0}};
-    group_pass(d, scaled, use, dec);
+    group_pass(d, scaled, use, work, dec);
     for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
         if (use[g])
             probabilities(m, dec[g], NULL, ev[g]);
@@ -1464,5 +1541,5 @@ void chaff_model_predict_libsvm(const chaff_model *m, const double *scaled, doub
 
 void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS])
 {
-    chaff_model_predict_ev(m, scaled, p, NULL);
+    chaff_model_predict_ev(m, scaled, p, NULL, NULL);
 }

@@ -37,20 +37,27 @@ void chaff_model_predict_scaled(const chaff_model *m, const double *scaled, doub
  * identical SVs (repeated training rows) are kept once. */
 size_t chaff_model_distinct_svs(const chaff_model *m);
 
+/* Doubles of work space that chaff_model_predict_ev can fill for
+ * chaff_model_group_evidence (one per support vector, rounded up). */
+size_t chaff_model_work_size(const chaff_model *m);
+
 /* As chaff_model_predict_scaled; ev (may be NULL) also gets each class's
  * evidence: the sum of the unclamped pairwise Platt log-odds, which still
- * moves where probabilities saturate. Allocates nothing. */
-void chaff_model_predict_ev(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS], double *ev);
+ * moves where probabilities saturate. work (may be NULL, else
+ * chaff_model_work_size doubles) gets what chaff_model_group_evidence
+ * needs. Allocates nothing. */
+void chaff_model_predict_ev(const chaff_model *m, const double *scaled, double p[CHAFF_NLABELS], double *ev,
+                            double *work);
 
-/* Given base, the ev of chaff_model_predict_ev on scaled: ev[g] is each
- * class's evidence with the features of reason group g (verdict.h) set to
- * their typical human values (chaff_model_human_typical), for every group
- * with want[g] set (want NULL: all), in one more pass over the support
- * vectors (to about 1e-6: reasons only rank groups, so their kernel
- * values are single precision); the other groups get
- * base. */
+/* Given base, the ev, and work, the work array of chaff_model_predict_ev
+ * on scaled: ev[g] is each class's evidence with the features of reason
+ * group g (verdict.h) set to their typical human values
+ * (chaff_model_human_typical), for every group with want[g] set (want
+ * NULL: all), in one more pass over the support vectors that reads only
+ * the features that change (to about 1e-6: reasons only rank groups, so
+ * their kernel values are single precision); the other groups get base. */
 void chaff_model_group_evidence(const chaff_model *m, const double *scaled, const double base[CHAFF_NLABELS],
-                                const int *want, double ev[][CHAFF_NLABELS]);
+                                const int *want, const double *work, double ev[][CHAFF_NLABELS]);
 
 /* The same probabilities through libsvm's svm_predict_probability (for
  * tests: the dense path must agree with it). */

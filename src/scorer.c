@@ -15,6 +15,7 @@ struct chaff_scorer {
     double raw[CHAFF_NFEATURES];
     double scaled[CHAFF_NFEATURES];
     double ev[CHAFF_NLABELS];
+    double *work;   /* chaff_model_work_size(model) doubles, for the reasons */
     int no_reasons; /* chaff_scorer_set_reasons(s, 0) */
 };
 
@@ -27,8 +28,10 @@ chaff_err chaff_scorer_new(const chaff_model *model, chaff_scorer **out)
     if (!s)
         return CHAFF_ENOMEM;
     s->model = model;
-    chaff_err err = chaff_fctx_new(&s->ctx);
+    s->work = chaff_calloc(chaff_model_work_size(model), sizeof *s->work);
+    chaff_err err = s->work ? chaff_fctx_new(&s->ctx) : CHAFF_ENOMEM;
     if (err) {
+        free(s->work);
         free(s);
         return err;
     }
@@ -41,6 +44,7 @@ void chaff_scorer_free(chaff_scorer *s)
     if (!s)
         return;
     chaff_fctx_free(s->ctx);
+    free(s->work);
     free(s);
 }
 
@@ -61,12 +65,12 @@ chaff_err chaff_score(chaff_scorer *s, const char *text, size_t len, struct chaf
     if (err)
         return err;
     chaff_model_scale(s->model, s->raw, s->scaled);
-    chaff_model_predict_ev(s->model, s->scaled, v->p, s->ev);
+    chaff_model_predict_ev(s->model, s->scaled, v->p, s->ev, s->no_reasons ? NULL : s->work);
     double review_at, hold_at;
     chaff_model_thresholds(s->model, &review_at, &hold_at);
     chaff_verdict_decide(v, review_at, hold_at);
     if (!s->no_reasons)
-        chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->ev, v);
+        chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->ev, s->work, v);
     return CHAFF_OK;
 }
 

@@ -242,7 +242,7 @@ int chaff_reason_group(int feature)
 }
 
 void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, const double *scaled,
-                           const double *ev, struct chaff_verdict *v)
+                           const double *ev, const double *work, struct chaff_verdict *v)
 {
     v->n_reasons = 0;
     if (v->label == CHAFF_HUMAN)
@@ -259,7 +259,7 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
     for (int g = 0; g < NGROUPS; g++)
         can[g] = describe(g, v->label, ctx, raw, text[g], sizeof text[g]);
     double e[NGROUPS][CHAFF_NLABELS], drop[NGROUPS];
-    chaff_model_group_evidence(m, scaled, ev, can, e);
+    chaff_model_group_evidence(m, scaled, ev, can, work, e);
     for (int g = 0; g < NGROUPS; g++)
         drop[g] = can[g] ? base - e[g][v->label] : -1;
     while (v->n_reasons < CHAFF_MAX_REASONS) {

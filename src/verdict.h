@@ -28,8 +28,8 @@ void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold
  * first, each with the numbers behind it; groups with nothing concrete to
  * say (no emoji, no phrases) are passed over. Human verdicts get no reasons. */
 void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, const double *scaled,
-                           const double *ev, struct chaff_verdict *v);
-/* raw and scaled: the comment's features; ev: from chaff_model_predict_ev
- * on scaled. */
+                           const double *ev, const double *work, struct chaff_verdict *v);
+/* raw and scaled: the comment's features; ev and work: from
+ * chaff_model_predict_ev on scaled. */
 
 #endif

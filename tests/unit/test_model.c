@@ -521,13 +521,12 @@ static const char linear_model[] = "svm_type c_svc\n"
                                    "1 1:1 \n"
                                    "-1 1:-1 \n";
 
-static void model_should_predict_a_hand_made_linear_model_exactly(void **state)
+/* Loads a hand-made model file into a model folder at t. */
+static chaff_model *load_hand_made(struct tmpdir *t, const char *model_text)
 {
-    (void)state;
-    struct tmpdir t;
-    tmpdir_make(&t);
-    write_file(t.path, CHAFF_MODEL_FILE, linear_model);
-    copy_valid(t.path, CHAFF_RANGES_FILE);
+    tmpdir_make(t);
+    write_file(t->path, CHAFF_MODEL_FILE, model_text);
+    copy_valid(t->path, CHAFF_RANGES_FILE);
     /* the valid folder's meta.json names its own model.svm's SHA-256: a
      * hand-made model goes with a meta.json that names no files */
     char path[1024];
@@ -535,17 +534,24 @@ static void model_should_predict_a_hand_made_linear_model_exactly(void **state)
     json_t *meta = json_load_file(path, 0, NULL);
     assert_non_null(meta);
     assert_int_equal(json_object_del(meta, "files"), 0);
-    snprintf(path, sizeof path, "%s/%s", t.path, CHAFF_META_FILE);
+    snprintf(path, sizeof path, "%s/%s", t->path, CHAFF_META_FILE);
     assert_int_equal(json_dump_file(meta, path, 0), 0);
     json_decref(meta);
-    snprintf(path, sizeof path, "%s/%s", t.path, CHAFF_MODEL_FILE);
+    snprintf(path, sizeof path, "%s/%s", t->path, CHAFF_MODEL_FILE);
     struct chaff_diag d = {""};
     assert_int_equal(chaff_model_validate_file(path, CHAFF_NFEATURES, &d), CHAFF_OK);
-
     chaff_model *m = NULL;
-    chaff_err err = chaff_model_load(t.path, &m, &d);
+    chaff_err err = chaff_model_load(t->path, &m, &d);
     if (err)
         fail_msg("%s: %s", chaff_strerror(err), d.msg);
+    return m;
+}
+
+static void model_should_predict_a_hand_made_linear_model_exactly(void **state)
+{
+    (void)state;
+    struct tmpdir t;
+    chaff_model *m = load_hand_made(&t, linear_model);
     assert_contains(chaff_model_describe(m), "linear kernel, 2 SV)");
     double scaled[CHAFF_NFEATURES] = {0}, p[CHAFF_NLABELS];
 
@@ -574,6 +580,49 @@ static void model_should_predict_a_hand_made_linear_model_exactly(void **state)
     assert_int_equal(v.action, CHAFF_HOLD);
     chaff_model_free(m);
     tmpdir_remove(&t);
+}
+
+/* The dense predictor keeps a column's values as whole numbers of 1e-9
+ * and the rest as exceptions: values with more digits (below 0.01) and
+ * values too large for 32 bits must still give libsvm's probabilities.
+ * Every feature here differs between most SVs, so all three columns are
+ * dense. */
+static const char *const odd_values_model[] = {
+    "svm_type c_svc\nkernel_type rbf\ngamma 0.5\nnr_class 2\ntotal_sv 4\nrho 0.125\nlabel 1 2\n"
+    "probA -1.5\nprobB 0.25\nnr_sv 2 2\nSV\n"
+    "1 1:0.5 2:0.0012345678 3:3 \n"
+    "0.75 1:-1.25 2:-0.00098765432 3:-2.75 \n"
+    "-1 1:0.12345678 2:3.1e-12 3:2.5 \n"
+    "-0.75 1:1.5 2:0.25 3:0.5 \n",
+    "svm_type c_svc\nkernel_type linear\nnr_class 2\ntotal_sv 4\nrho -0.5\nlabel 1 2\n"
+    "probA -1\nprobB 0.25\nnr_sv 2 2\nSV\n"
+    "1 1:0.5 2:0.0012345678 3:4000.5 \n"
+    "0.75 1:-1.25 2:-0.00098765432 3:-2500000 \n"
+    "-1 1:0.12345678 2:3.1e-12 3:1e+300 \n"
+    "-0.75 1:1.5 2:0.25 3:-1e+300 \n",
+};
+
+static void dense_prediction_should_keep_values_that_are_not_whole_nanos(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        struct tmpdir t;
+        chaff_model *m = load_hand_made(&t, odd_values_model[k]);
+        static const double xs[][3] = {{0, 0, 0}, {0.5, 0.0012345678, 3}, {-1.5, 1.5, -1.5}, {0.3, -0.7, 1.1}};
+        for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+            double x[CHAFF_NFEATURES] = {0}, a[CHAFF_NLABELS], b[CHAFF_NLABELS];
+            memcpy(x, xs[i], sizeof xs[i]);
+            if (k == 1)
+                x[2] = 0; /* 1e300 times anything else overflows in libsvm too */
+            chaff_model_predict_scaled(m, x, a);
+            chaff_model_predict_libsvm(m, x, b);
+            for (int c = 0; c < CHAFF_NLABELS; c++)
+                assert_near(a[c], b[c], 1e-12);
+            assert_true(a[CHAFF_HUMAN] > 1e-6 && a[CHAFF_HUMAN] < 1 - 1e-6); /* not saturated: a real check */
+        }
+        chaff_model_free(m);
+        tmpdir_remove(&t);
+    }
 }
 
 /* ---- thresholds and verdicts ---- */
@@ -713,6 +762,8 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
             assert_true(chaff_model_distinct_svs(m) < (size_t)n_sv);
         else
             assert_int_equal(chaff_model_distinct_svs(m), n_sv);
+        double *work = calloc(chaff_model_work_size(m), sizeof *work);
+        assert_non_null(work);
         uint64_t seed = 88172645463325252ULL;
         for (int trial = 0; trial < 200; trial++) {
             double x[CHAFF_NFEATURES], a[CHAFF_NLABELS], b[CHAFF_NLABELS], ev[CHAFF_NLABELS];
@@ -723,19 +774,19 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
                 /* mostly zeros, as real scaled rows have many */
                 x[f] = (seed % 3 == 0) ? 0.0 : ((double)(seed % 3001) / 1000.0 - 1.5);
             }
-            chaff_model_predict_ev(m, x, a, ev);
+            chaff_model_predict_ev(m, x, a, ev, work);
             chaff_model_predict_libsvm(m, x, b);
             for (int k = 0; k < CHAFF_NLABELS; k++)
                 assert_near(a[k], b[k], 1e-9);
             if (trial % 10)
                 continue;
             double ge[CHAFF_REASON_GROUPS][CHAFF_NLABELS];
-            chaff_model_group_evidence(m, x, ev, NULL, ge);
+            chaff_model_group_evidence(m, x, ev, NULL, work, ge);
             /* a group not wanted keeps the comment's own evidence */
             int only[CHAFF_REASON_GROUPS] = {0};
             only[trial % CHAFF_REASON_GROUPS] = 1;
             double ge1[CHAFF_REASON_GROUPS][CHAFF_NLABELS];
-            chaff_model_group_evidence(m, x, ev, only, ge1);
+            chaff_model_group_evidence(m, x, ev, only, work, ge1);
             for (int g = 0; g < CHAFF_REASON_GROUPS; g++) {
                 for (int k = 0; k < CHAFF_NLABELS; k++)
                     assert_true(ge1[g][k] == (only[g] ? ge[g][k] : ev[k]));
@@ -751,7 +802,7 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
                     }
                 }
                 assert_true(changed > 0);
-                chaff_model_predict_ev(m, y, b, want);
+                chaff_model_predict_ev(m, y, b, want, NULL);
                 chaff_model_predict_libsvm(m, y, a);
                 for (int k = 0; k < CHAFF_NLABELS; k++) {
                     assert_near(a[k], b[k], 1e-9);
@@ -759,6 +810,7 @@ static void dense_prediction_should_agree_with_libsvm(void **state)
                 }
             }
         }
+        free(work);
         chaff_model_free(m);
         tmpdir_remove(&t);
     }
@@ -829,6 +881,7 @@ int main(void)
         cmocka_unit_test(strip_links_should_drop_urls_and_mentions_only),
         cmocka_unit_test(verdict_decide_should_act_on_the_share_that_is_not_human),
         cmocka_unit_test(dense_prediction_should_agree_with_libsvm),
+        cmocka_unit_test(dense_prediction_should_keep_values_that_are_not_whole_nanos),
         cmocka_unit_test(model_load_should_refuse_files_of_two_trainings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
