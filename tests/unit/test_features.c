@@ -498,6 +498,23 @@ static void generic_praise_should_count_phrases(void **state)
     assert_double_equal(feat(state, "Great video, love it! Wow")[F_PRAISE], 3, EPS);
 }
 
+static void generic_praise_should_count_engagement_bait(void **state)
+{
+    /* like if, who's still (not who's here: one match per start word), pin
+     * me -> 3; "likes" and "if" apart are nothing */
+    assert_double_equal(feat(state, "Like if you're watching in 2026, who's still here?? pin me")[F_PRAISE], 3, EPS);
+    assert_double_equal(feat(state, "nobody likes it if the ref hides")[F_PRAISE], 0, EPS);
+    /* Russian: ставь лайк (word 1) and лайк если (word 2) start at different
+     * words, кто смотрит -> 3 */
+    assert_double_equal(feat(state, "\u0421\u0442\u0430\u0432\u044c \u043b\u0430\u0439\u043a \u0435\u0441\u043b\u0438 "
+                                    "\u0441\u043e\u0433\u043b\u0430\u0441\u0435\u043d, \u043a\u0442\u043e "
+                                    "\u0441\u043c\u043e\u0442\u0440\u0438\u0442 \u0432 2026?")[F_PRAISE],
+                        3, EPS);
+    /* Portuguese without the accent, Spanish with it: quem ta vendo, dale
+     * like -> 2 */
+    assert_double_equal(feat(state, "quem ta vendo em 2026? dale like")[F_PRAISE], 2, EPS);
+}
+
 static void sentence_caps_share_should_be_half_without_cased_starts(void **state)
 {
     /* starts H (upper), h (lower), F (upper) -> 2/3 */
@@ -1017,7 +1034,11 @@ static void feature_set_hash_should_be_16_stable_hex_digits(void **state)
     static const struct {
         int version;
         const char *hash;
-    } shipped[] = {{1, "82f23a46392ac55a"}, {2, "59b3d0587d0a5eaf"}, {3, "59b3d0587d0a5eaf"}, {4, "edf1259f78ec2b9c"}};
+    } shipped[] = {{1, "82f23a46392ac55a"},
+                   {2, "59b3d0587d0a5eaf"},
+                   {3, "59b3d0587d0a5eaf"},
+                   {4, "edf1259f78ec2b9c"},
+                   {6, "3cf4038cbe717bbd"}};
     const char *pinned = NULL;
     for (size_t i = 0; i < sizeof shipped / sizeof *shipped; i++) {
         if (shipped[i].version == CHAFF_FEATURE_SET_VERSION)
@@ -1378,6 +1399,7 @@ int main(void)
         cmocka_unit_test(promo_phrases_should_count_calls_to_action),
         cmocka_unit_test(lexicons_should_match_unspaced_scripts_and_more_languages),
         cmocka_unit_test(generic_praise_should_count_phrases),
+        cmocka_unit_test(generic_praise_should_count_engagement_bait),
         cmocka_unit_test(sentence_caps_share_should_be_half_without_cased_starts),
         cmocka_unit_test(ends_with_terminal_should_skip_emoji_quotes_and_brackets),
         /* emoji */
