@@ -777,11 +777,14 @@ typedef long long vl __attribute__((vector_size(8 * sizeof(long long))));
 typedef void sum_cols_fn(const int32_t *col, int ndense, size_t n, const int *cols, int ncols, const vd *w, double base,
                          const double *init, double *out);
 static sum_cols_fn *pick_sum_cols(void);
+typedef void kern_fn(const double *d2, const double *coef, size_t lpad, int npairs, size_t n, double gamma, vd *acc);
+static kern_fn *pick_kern(void);
 
 #define LANES 8
 #define TILE (4 * LANES) /* SVs summed at once, in four vectors */
 #define BLOCK 128        /* SVs per block: a block's partial sums fit in L1 */
 #define COL_UNIT 1e9     /* a dense column's integers are its values times this */
+_Static_assert(BLOCK * 2 * CHAFF_NFEATURES <= 65535, "a block's exceptions are counted in 16 bits");
 
 struct dense {
     size_t l, lpad, nblocks; /* SVs, rounded up to TILE, and blocks of BLOCK */
@@ -797,16 +800,21 @@ struct dense {
                                        col + (t * ndense + j) * TILE */
     double *sqn;                    /* lpad: each SV's |s|^2 (RBF), or 0 (linear) */
     int nsparse, sparse_feature[CHAFF_NFEATURES];
-    /* the exceptions of block k: [ex_start[k], ex_start[k + 1]) */
+    /* the exceptions of block k: [ex_start[k], ex_start[k + 1]), in slot
+     * order; slot s's are ex_start[k] + ex_slot[k * (nslots + 1) + s] up to
+     * the next slot's */
     size_t *ex_start;
+    int nslots; /* nsparse + ndense */
+    uint16_t *ex_slot;
     uint16_t *ex_col; /* sparse column j, or nsparse + dense column j */
     uint16_t *ex_off; /* SV within the block */
     double *ex_delta; /* the SV's value minus the sparse feature's mode, or
                          minus the dense column's integer times COL_UNIT */
     /* sum_cols_vec or sum_cols_avx512 */
     sum_cols_fn *sum_cols;
-    double *coef; /* npairs x lpad: each SV's coefficient in each pairwise
-                     decision function (0 where it takes no part) */
+    kern_fn *kern; /* kern_vec or kern_avx512 */
+    double *coef;  /* npairs x lpad: each SV's coefficient in each pairwise
+                      decision function (0 where it takes no part) */
     double rho[3];
 };
 
@@ -823,6 +831,7 @@ static void dense_free(struct dense *d)
     free(d->col);
     free(d->sqn);
     free(d->ex_start);
+    free(d->ex_slot);
     free(d->ex_col);
     free(d->ex_off);
     free(d->ex_delta);
@@ -904,6 +913,7 @@ static chaff_err build_dense(chaff_model *m)
     d->rbf = s->param.kernel_type == RBF;
     d->gamma = s->param.gamma;
     d->sum_cols = pick_sum_cols();
+    d->kern = pick_kern();
     d->npairs = s->nr_class * (s->nr_class - 1) / 2;
     /* each feature's mode, and how many SVs differ from it */
     size_t nnz = 0, differ[CHAFF_NFEATURES];
@@ -999,6 +1009,21 @@ static chaff_err build_dense(chaff_model *m)
         }
     }
     free(ival);
+    /* where each slot's exceptions start in each block (they are in slot
+     * order: the sparse columns were added first, each column in turn) */
+    d->nslots = d->nsparse + d->ndense;
+    d->ex_slot = chaff_calloc(d->nblocks * (size_t)(d->nslots + 1), sizeof *d->ex_slot);
+    if (!d->ex_slot)
+        goto nomem;
+    for (size_t k = 0; k < d->nblocks; k++) {
+        uint16_t *so = d->ex_slot + k * (size_t)(d->nslots + 1);
+        size_t e = d->ex_start[k];
+        for (int a = 0; a <= d->nslots; a++) {
+            while (e < d->ex_start[k + 1] && d->ex_col[e] < a)
+                e++;
+            so[a] = (uint16_t)(e - d->ex_start[k]);
+        }
+    }
     if (d->rbf) {
         for (int f = 0; f < CHAFF_NFEATURES; f++) {
             const double *c = full + (size_t)f * l;
@@ -1226,6 +1251,86 @@ __attribute__((target("avx512f"))) static void sum_cols_avx512(const int32_t *co
 }
 #endif
 
+/* For the reasons: acc[p] += the sum over SVs i < n of coef[p * lpad + i]
+ * times exp(-gamma d[i]) (a negative d counts as 0), the kernel values in
+ * single precision, sixteen at a time (n is a multiple of TILE). As with
+ * sum_cols, AVX-512 CPUs get a version in intrinsics (GCC converts between
+ * float and double vectors in halves), with the same operations in the
+ * same order. */
+#if CHAFF_CLONES
+__attribute__((target_clones("default", "avx2")))
+#endif
+static void
+kern_vec(const double *d2, const double *coef, size_t lpad, int npairs, size_t n, double gamma, vd *acc)
+{
+    for (size_t i = 0; i < n; i += 2 * LANES) {
+        vd z0 = loadv(d2 + i), z1 = loadv(d2 + i + LANES);
+        z0 = (vd)((vl)z0 & ~(vl)(z0 < (vd){0})) * -gamma;
+        z1 = (vd)((vl)z1 & ~(vl)(z1 < (vd){0})) * -gamma;
+        vf e = vexpf(join(__builtin_convertvector(z0, vh), __builtin_convertvector(z1, vh)));
+        vd k0 = __builtin_convertvector(low_half(e), vd), k1 = __builtin_convertvector(high_half(e), vd);
+        for (int p = 0; p < npairs; p++) {
+            const double *cp = coef + (size_t)p * lpad + i;
+            acc[p] += loadv(cp) * k0;
+            acc[p] += loadv(cp + LANES) * k1;
+        }
+    }
+}
+
+#if CHAFF_CLONES
+__attribute__((target("avx512f"))) static void kern_avx512(const double *d2, const double *coef, size_t lpad,
+                                                           int npairs, size_t n, double gamma, vd *acc)
+{
+    const __m512d zero = _mm512_setzero_pd(), ng = _mm512_set1_pd(-gamma);
+    const __m512 lo = _mm512_set1_ps(-87.0f), magic = _mm512_set1_ps(12582912.0f);
+    __m512d a[3];
+    for (int p = 0; p < npairs; p++)
+        a[p] = _mm512_loadu_pd((const double *)&acc[p]);
+    for (size_t i = 0; i < n; i += 2 * LANES) {
+        __m512d z0 = _mm512_loadu_pd(d2 + i), z1 = _mm512_loadu_pd(d2 + i + LANES);
+        z0 = _mm512_mul_pd(_mm512_mask_mov_pd(z0, _mm512_cmp_pd_mask(z0, zero, _CMP_LT_OQ), zero), ng);
+        z1 = _mm512_mul_pd(_mm512_mask_mov_pd(z1, _mm512_cmp_pd_mask(z1, zero, _CMP_LT_OQ), zero), ng);
+        __m512 z = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(z0))),
+                                                       _mm256_castps_pd(_mm512_cvtpd_ps(z1)), 1));
+        /* vexpf */
+        z = _mm512_mask_mov_ps(z, _mm512_cmp_ps_mask(z, lo, _CMP_LT_OQ), lo);
+        __m512 t = _mm512_add_ps(_mm512_mul_ps(z, _mm512_set1_ps(1.44269504f)), magic);
+        __m512 k = _mm512_sub_ps(t, magic);
+        __m512 r = _mm512_sub_ps(_mm512_sub_ps(z, _mm512_mul_ps(k, _mm512_set1_ps(0.693145751953125f))),
+                                 _mm512_mul_ps(k, _mm512_set1_ps(1.428606765330187e-6f)));
+        __m512 e = _mm512_set1_ps(1.0f / 720);
+        e = _mm512_add_ps(_mm512_mul_ps(e, r), _mm512_set1_ps(1.0f / 120));
+        e = _mm512_add_ps(_mm512_mul_ps(e, r), _mm512_set1_ps(1.0f / 24));
+        e = _mm512_add_ps(_mm512_mul_ps(e, r), _mm512_set1_ps(1.0f / 6));
+        e = _mm512_add_ps(_mm512_mul_ps(e, r), _mm512_set1_ps(0.5f));
+        e = _mm512_add_ps(_mm512_mul_ps(e, r), _mm512_set1_ps(1.0f));
+        e = _mm512_add_ps(_mm512_mul_ps(e, r), _mm512_set1_ps(1.0f));
+        __m512i bits = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(0x4B400000));
+        e = _mm512_mul_ps(e,
+                          _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(bits, _mm512_set1_epi32(127)), 23)));
+        __m512d k0 = _mm512_cvtps_pd(_mm512_castps512_ps256(e));
+        __m512d k1 = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1)));
+        for (int p = 0; p < npairs; p++) {
+            const double *cp = coef + (size_t)p * lpad + i;
+            a[p] = _mm512_add_pd(a[p], _mm512_mul_pd(_mm512_loadu_pd(cp), k0));
+            a[p] = _mm512_add_pd(a[p], _mm512_mul_pd(_mm512_loadu_pd(cp + LANES), k1));
+        }
+    }
+    for (int p = 0; p < npairs; p++)
+        _mm512_storeu_pd((double *)&acc[p], a[p]);
+}
+#endif
+
+static kern_fn *pick_kern(void)
+{
+#if CHAFF_CLONES
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return kern_avx512;
+#endif
+    return kern_vec;
+}
+
 static sum_cols_fn *pick_sum_cols(void)
 {
 #if CHAFF_CLONES
@@ -1302,12 +1407,12 @@ group_pass(const struct dense *d, const double *x, const int *use, const double 
     vd wd[CHAFF_NFEATURES];
     /* each group's dense columns that change: cols[start[g] .. start[g + 1]) */
     int cols[CHAFF_NFEATURES], start[G + 1], row[2 * CHAFF_NFEATURES], nc = 0;
+    int active[2 * CHAFF_NFEATURES], na = 0; /* slots whose exceptions count */
     for (int f = 0; f < CHAFF_NFEATURES; f++) {
         int g = d->group[f];
         if (g < G && use[g] && d->rbf)
             c[g] += d->typical[f] * d->typical[f] - x[f] * x[f];
     }
-    /* exceptions of a group not re-scored go to a spare row, with weight 0 */
     for (int g = 0; g < G; g++) {
         start[g] = nc;
         for (int j = 0; j < d->ndense && use[g]; j++) {
@@ -1319,24 +1424,19 @@ group_pass(const struct dense *d, const double *x, const int *use, const double 
         }
     }
     start[G] = nc;
-    for (int j = 0; j < d->ndense; j++) {
-        int f = d->dense_feature[j], g = d->group[f];
-        int on = g < G && use[g] && d->typical[f] != x[f];
-        ws[d->nsparse + j] = on ? k * (d->typical[f] - x[f]) : 0;
-        row[d->nsparse + j] = on ? g : G;
-    }
-    for (int j = 0; j < d->nsparse; j++) {
-        int f = d->sparse_feature[j], g = d->group[f];
-        int on = g < G && use[g] && d->typical[f] != x[f];
-        ws[j] = on ? k * (d->typical[f] - x[f]) : 0;
-        row[j] = on ? g : G;
-        if (on)
-            c[g] += ws[j] * d->mode[f];
+    for (int a = 0; a < d->nslots; a++) {
+        int f = a < d->nsparse ? d->sparse_feature[a] : d->dense_feature[a - d->nsparse], g = d->group[f];
+        if (!(g < G && use[g] && d->typical[f] != x[f]))
+            continue;
+        ws[a] = k * (d->typical[f] - x[f]);
+        row[a] = g;
+        active[na++] = a;
+        if (a < d->nsparse)
+            c[g] += ws[a] * d->mode[f];
     }
     vd acc[G][3];
     memset(acc, 0, sizeof acc);
-    double part[(G + 1) * BLOCK];
-    memset(part + (size_t)G * BLOCK, 0, BLOCK * sizeof *part);
+    double part[G * BLOCK];
     for (size_t blk = 0; blk < d->nblocks; blk++) {
         size_t b = blk * BLOCK, n = d->lpad - b < BLOCK ? d->lpad - b : BLOCK;
         const int32_t *cb = d->col + b * (size_t)d->ndense;
@@ -1345,9 +1445,12 @@ group_pass(const struct dense *d, const double *x, const int *use, const double 
                 d->sum_cols(cb, d->ndense, n, cols + start[g], start[g + 1] - start[g], wd, c[g], work + b,
                             part + (size_t)g * BLOCK);
         }
-        for (size_t e = d->ex_start[blk]; e < d->ex_start[blk + 1]; e++) {
-            int j = d->ex_col[e];
-            part[(size_t)row[j] * BLOCK + d->ex_off[e]] += ws[j] * d->ex_delta[e];
+        const uint16_t *so = d->ex_slot + blk * (size_t)(d->nslots + 1);
+        for (int q = 0; q < na; q++) {
+            int a = active[q];
+            double *pa = part + (size_t)row[a] * BLOCK;
+            for (size_t e = d->ex_start[blk] + so[a]; e < d->ex_start[blk] + so[a + 1]; e++)
+                pa[d->ex_off[e]] += ws[a] * d->ex_delta[e];
         }
         for (int g = 0; g < G; g++) {
             if (!use[g])
@@ -1361,21 +1464,7 @@ group_pass(const struct dense *d, const double *x, const int *use, const double 
                 }
                 continue;
             }
-            /* sixteen kernel values at a time in single precision */
-            for (size_t i = 0; i < n; i += 2 * LANES) {
-                int two = i + LANES < n;
-                vd z0 = loadv(pg + i), z1 = two ? loadv(pg + i + LANES) : (vd){0};
-                z0 = (vd)((vl)z0 & ~(vl)(z0 < (vd){0})) * -d->gamma;
-                z1 = (vd)((vl)z1 & ~(vl)(z1 < (vd){0})) * -d->gamma;
-                vf e = vexpf(join(__builtin_convertvector(z0, vh), __builtin_convertvector(z1, vh)));
-                vd k0 = __builtin_convertvector(low_half(e), vd), k1 = __builtin_convertvector(high_half(e), vd);
-                for (int p = 0; p < d->npairs; p++) {
-                    const double *cp = d->coef + (size_t)p * d->lpad + b + i;
-                    acc[g][p] += loadv(cp) * k0;
-                    if (two)
-                        acc[g][p] += loadv(cp + LANES) * k1;
-                }
-            }
+            d->kern(pg, d->coef + b, d->lpad, d->npairs, n, d->gamma, acc[g]);
         }
     }
     for (int g = 0; g < G; g++) {
