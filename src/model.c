@@ -776,9 +776,8 @@ typedef long long vl __attribute__((vector_size(8 * sizeof(long long))));
 
 typedef void sum_cols_fn(const int32_t *col, int ndense, size_t n, const int *cols, int ncols, const vd *w, double base,
                          const double *init, double *out);
-static sum_cols_fn *pick_sum_cols(void);
+
 typedef void kern_fn(const double *d2, const double *coef, size_t lpad, int npairs, size_t n, double gamma, vd *acc);
-static kern_fn *pick_kern(void);
 
 #define LANES 8
 #define TILE (4 * LANES) /* SVs summed at once, in four vectors */
@@ -817,6 +816,8 @@ struct dense {
                       decision function (0 where it takes no part) */
     double rho[3];
 };
+
+static void pick_kernels(struct dense *d);
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -912,8 +913,7 @@ static chaff_err build_dense(chaff_model *m)
     d->nblocks = (lpad + BLOCK - 1) / BLOCK;
     d->rbf = s->param.kernel_type == RBF;
     d->gamma = s->param.gamma;
-    d->sum_cols = pick_sum_cols();
-    d->kern = pick_kern();
+    pick_kernels(d);
     d->npairs = s->nr_class * (s->nr_class - 1) / 2;
     /* each feature's mode, and how many SVs differ from it */
     size_t nnz = 0, differ[CHAFF_NFEATURES];
@@ -1321,24 +1321,19 @@ __attribute__((target("avx512f"))) static void kern_avx512(const double *d2, con
 }
 #endif
 
-static kern_fn *pick_kern(void)
+/* The AVX-512 versions where the CPU has it, else the vector-extension
+ * ones (target clones for AVX2 and SSE2). */
+static void pick_kernels(struct dense *d)
 {
+    d->sum_cols = sum_cols_vec;
+    d->kern = kern_vec;
 #if CHAFF_CLONES
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        return kern_avx512;
+    if (__builtin_cpu_supports("avx512f")) {
+        d->sum_cols = sum_cols_avx512;
+        d->kern = kern_avx512;
+    }
 #endif
-    return kern_vec;
-}
-
-static sum_cols_fn *pick_sum_cols(void)
-{
-#if CHAFF_CLONES
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        return sum_cols_avx512;
-#endif
-    return sum_cols_vec;
 }
 
 /* The pass over the SVs for the pairwise decision values dec: each SV's
