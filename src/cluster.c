@@ -8,27 +8,34 @@
 
 #define BANDS (CHAFF_CLUSTER_HASHES / ROWS)
 #define ROWS 2 /* MinHashes per band */
-#define REPS 8 /* signatures kept per band bucket for comparison */
+#define REPS 8 /* representatives kept per band key for comparison */
 
+/* A comment: 80 bytes. Its signature keeps the low 16 bits of each
+ * MinHash: two different MinHashes agree there once in 65,536 times, which
+ * moves the estimated similarity by nothing that matters. */
 struct item {
     int64_t id;
-    uint32_t sig[CHAFF_CLUSTER_HASHES];
     uint64_t author; /* FNV-1a of the author, 0 unknown */
+    uint16_t sig[CHAFF_CLUSTER_HASHES];
 };
 
-struct bucket {
-    uint64_t key; /* hash of band number and band values, never 0 */
-    uint32_t rep[REPS];
-    uint32_t n;
-};
+/* The LSH index: one entry per representative of a band key, in one
+ * open-addressing table of 4-byte entries (band << ITEM_BITS | item + 1; 0
+ * empty). The key, the band and its two signature values, is read back
+ * from the item. A bucket per key with room for REPS representatives took
+ * 48 bytes, and most keys have one: the 16 bands of a million distinct
+ * comments took gigabytes; now the index and the signatures of a million
+ * take about 220 MB. */
+#define ITEM_BITS 28 /* at most 2^28 - 1 comments */
+_Static_assert(BANDS <= 1 << (32 - ITEM_BITS), "an entry holds its band");
 
 struct chaff_clusterer {
     struct item *items;
     uint32_t *parent;
     size_t n, cap;
-    struct bucket *buckets;
-    size_t nbuckets, used;
-    int64_t *seen; /* ids added, open addressing, 0 = empty */
+    uint32_t *tab;
+    size_t ntab, used; /* slots (a power of 2), and entries */
+    int64_t *seen;     /* ids added, open addressing, 0 = empty */
     size_t nseen, seen_cap;
 };
 
@@ -44,7 +51,7 @@ void chaff_clusterer_free(chaff_clusterer *cl)
         return;
     free(cl->items);
     free(cl->parent);
-    free(cl->buckets);
+    free(cl->tab);
     free(cl->seen);
     free(cl);
 }
@@ -98,7 +105,7 @@ int chaff_minhash(const char *s, size_t len, uint32_t sig[CHAFF_CLUSTER_HASHES])
 }
 
 /* Share of equal MinHashes: an estimate of the word-set Jaccard index. */
-static int similar(const uint32_t *a, const uint32_t *b)
+static int similar(const uint16_t *a, const uint16_t *b)
 {
     int eq = 0;
     for (int k = 0; k < CHAFF_CLUSTER_HASHES; k++)
@@ -128,23 +135,34 @@ static void unite(uint32_t *parent, uint32_t a, uint32_t b)
         parent[a] = b;
 }
 
-static chaff_err grow_buckets(chaff_clusterer *cl)
+/* The key of a band of a signature: the band and its two values. */
+static uint64_t band_key(int band, const uint16_t *sig)
 {
-    size_t n = cl->nbuckets ? cl->nbuckets * 2 : 1024;
-    struct bucket *b = calloc(n, sizeof *b);
-    if (!b)
+    return (uint64_t)band << 32 | (uint64_t)sig[band * ROWS] << 16 | sig[band * ROWS + 1];
+}
+
+static uint64_t entry_key(const chaff_clusterer *cl, uint32_t e)
+{
+    return band_key((int)(e >> ITEM_BITS), cl->items[(e & ((1u << ITEM_BITS) - 1)) - 1].sig);
+}
+
+static chaff_err grow_table(chaff_clusterer *cl)
+{
+    size_t n = cl->ntab ? cl->ntab * 2 : 1024;
+    uint32_t *t = calloc(n, sizeof *t);
+    if (!t)
         return CHAFF_ENOMEM;
-    for (size_t i = 0; i < cl->nbuckets; i++) {
-        if (!cl->buckets[i].key)
+    for (size_t i = 0; i < cl->ntab; i++) {
+        if (!cl->tab[i])
             continue;
-        size_t j = (size_t)mix(cl->buckets[i].key) & (n - 1);
-        while (b[j].key)
+        size_t j = (size_t)mix(entry_key(cl, cl->tab[i])) & (n - 1);
+        while (t[j])
             j = (j + 1) & (n - 1);
-        b[j] = cl->buckets[i];
+        t[j] = cl->tab[i];
     }
-    free(cl->buckets);
-    cl->buckets = b;
-    cl->nbuckets = n;
+    free(cl->tab);
+    cl->tab = t;
+    cl->ntab = n;
     return CHAFF_OK;
 }
 
@@ -185,15 +203,18 @@ static int see(chaff_clusterer *cl, int64_t id, chaff_err *err)
 
 chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm, size_t len, const char *author)
 {
-    uint32_t sig[CHAFF_CLUSTER_HASHES];
+    uint32_t full[CHAFF_CLUSTER_HASHES];
+    uint16_t sig[CHAFF_CLUSTER_HASHES];
     chaff_err err;
-    if (!chaff_minhash(norm, len, sig))
+    if (!chaff_minhash(norm, len, full))
         return CHAFF_OK;
+    for (int k = 0; k < CHAFF_CLUSTER_HASHES; k++)
+        sig[k] = (uint16_t)full[k];
     /* room first, so that an id is marked seen only once nothing else can
      * fail: a comment whose adding failed can be added again */
     if (cl->n == cl->cap) {
         size_t cap = cl->cap ? cl->cap * 2 : 1024;
-        if (cap > UINT32_MAX)
+        if (cap >= 1u << ITEM_BITS)
             return CHAFF_ETOOBIG;
         struct item *it = chaff_reallocarray(cl->items, cap, sizeof *it);
         if (!it)
@@ -205,8 +226,10 @@ chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm,
         cl->parent = p;
         cl->cap = cap;
     }
-    if ((cl->used + BANDS) * 2 >= cl->nbuckets) {
-        err = grow_buckets(cl);
+    /* at most half full, even after this comment's entries: short probes,
+     * each of which may read an item */
+    if ((cl->used + BANDS) * 2 >= cl->ntab) {
+        err = grow_table(cl);
         if (err)
             return err;
     }
@@ -220,28 +243,33 @@ chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm,
     cl->parent[me] = me;
     /* LSH: comments that agree on every MinHash of some band are compared */
     for (int band = 0; band < BANDS; band++) {
-        uint64_t key = chaff_fnv1a_more(chaff_fnv1a(&band, sizeof band), sig + band * ROWS, ROWS * sizeof *sig) | 1;
-        size_t j = (size_t)mix(key) & (cl->nbuckets - 1);
-        while (cl->buckets[j].key && cl->buckets[j].key != key)
-            j = (j + 1) & (cl->nbuckets - 1);
-        struct bucket *b = &cl->buckets[j];
-        if (!b->key) {
-            b->key = key;
-            cl->used++;
-        }
-        int joined = 0;
-        for (uint32_t k = 0; k < b->n; k++) {
-            if (similar(cl->items[b->rep[k]].sig, sig)) {
-                unite(cl->parent, b->rep[k], me);
+        uint64_t key = band_key(band, sig);
+        size_t j = (size_t)mix(key) & (cl->ntab - 1);
+        int joined = 0, reps = 0;
+        for (; cl->tab[j]; j = (j + 1) & (cl->ntab - 1)) {
+            if (cl->tab[j] >> ITEM_BITS != (uint32_t)band || entry_key(cl, cl->tab[j]) != key)
+                continue;
+            uint32_t r = (cl->tab[j] & ((1u << ITEM_BITS) - 1)) - 1;
+            reps++;
+            if (similar(cl->items[r].sig, sig)) {
+                unite(cl->parent, r, me);
                 joined = 1;
             }
         }
-        /* a few representatives per bucket bound the work on a campaign of
+        /* a few representatives per key bound the work on a campaign of
          * thousands of copies; a comment that joined one is represented */
-        if (!joined && b->n < REPS)
-            b->rep[b->n++] = me;
+        if (!joined && reps < REPS) {
+            cl->tab[j] = (uint32_t)band << ITEM_BITS | (me + 1);
+            cl->used++;
+        }
     }
     return CHAFF_OK;
+}
+
+size_t chaff_clusterer_bytes(const chaff_clusterer *cl)
+{
+    return sizeof *cl + cl->cap * (sizeof *cl->items + sizeof *cl->parent) + cl->ntab * sizeof *cl->tab +
+           cl->seen_cap * sizeof *cl->seen;
 }
 
 static int cmp_u64_pair(const void *a, const void *b)

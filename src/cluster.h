@@ -35,6 +35,11 @@ int chaff_minhash(const char *norm, size_t len, uint32_t sig[CHAFF_CLUSTER_HASHE
  * and so is an id added before. */
 chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm, size_t len, const char *author);
 
+/* Bytes the clusterer holds: it grows with every comment added (its
+ * signature and index entries), the one part of chaff score's memory that
+ * does. */
+size_t chaff_clusterer_bytes(const chaff_clusterer *cl);
+
 /* One member of a cluster of at least two comments. */
 struct chaff_cluster_member {
     int64_t id;

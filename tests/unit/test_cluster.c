@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -104,6 +105,37 @@ static void exact_copies_without_authors_should_count_none(void **state)
     chaff_clusterer_free(cl);
 }
 
+/* A dump of distinct comments: every one adds its signature and its band
+ * entries, and nothing else may grow. 100,000 comments must stay under 500
+ * bytes each (the index of one bucket per band key took about 3,500), and
+ * none of them may cluster. */
+static void distinct_comments_should_cost_a_few_hundred_bytes_each(void **state)
+{
+    (void)state;
+    chaff_clusterer *cl = NULL;
+    assert_int_equal(chaff_clusterer_new(&cl), CHAFF_OK);
+    uint64_t x = 88172645463325252ULL;
+    enum { N = 100000 };
+    for (int i = 0; i < N; i++) {
+        char text[256];
+        size_t len = 0;
+        for (int w = 0; w < 12; w++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            len += (size_t)snprintf(text + len, sizeof text - len, "w%llu ", (unsigned long long)(x % 1000000));
+        }
+        assert_int_equal(chaff_clusterer_add(cl, i + 1, text, len, NULL), CHAFF_OK);
+    }
+    size_t bytes = chaff_clusterer_bytes(cl);
+    if (bytes / N >= 500)
+        fail_msg("%zu bytes for %d comments: %zu each", bytes, (int)N, bytes / N);
+    struct got g = {.n = 0};
+    assert_int_equal(chaff_clusterer_each(cl, collect, &g), 0);
+    assert_int_equal(g.n, 0);
+    chaff_clusterer_free(cl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +143,7 @@ int main(void)
         cmocka_unit_test(different_comments_on_one_topic_should_not_cluster),
         cmocka_unit_test(short_comments_should_be_left_out),
         cmocka_unit_test(exact_copies_without_authors_should_count_none),
+        cmocka_unit_test(distinct_comments_should_cost_a_few_hundred_bytes_each),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
