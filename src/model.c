@@ -798,17 +798,17 @@ struct dense {
                                        the tile of SV t * TILE holds column j at
                                        col + (t * ndense + j) * TILE */
     double *sqn;                    /* lpad: each SV's |s|^2 (RBF), or 0 (linear) */
-    int nsparse, sparse_feature[CHAFF_NFEATURES];
+    int nsparse;
+    /* the slots of exceptions: the sparse features, then the dense ones */
+    int nslots, slot_feature[2 * CHAFF_NFEATURES];
     /* the exceptions of block k: [ex_start[k], ex_start[k + 1]), in slot
      * order; slot s's are ex_start[k] + ex_slot[k * (nslots + 1) + s] up to
      * the next slot's */
     size_t *ex_start;
-    int nslots; /* nsparse + ndense */
     uint16_t *ex_slot;
-    uint16_t *ex_col; /* sparse column j, or nsparse + dense column j */
+    uint16_t *ex_col; /* the slot */
     uint16_t *ex_off; /* SV within the block */
-    double *ex_delta; /* the SV's value minus the sparse feature's mode, or
-                         minus the dense column's integer times COL_UNIT */
+    double *ex_delta; /* what the SV's value has beyond its slot's base (slot_rest) */
     /* sum_cols_vec or sum_cols_avx512 */
     sum_cols_fn *sum_cols;
     kern_fn *kern; /* kern_vec or kern_avx512 */
@@ -884,6 +884,23 @@ static size_t dedupe_svs(const double *full, size_t l, size_t *uid, size_t *rep)
     return nu;
 }
 
+/* Where SV i's value of dense column j is in d->col. */
+static size_t col_index(const struct dense *d, size_t i, int j)
+{
+    return (i / TILE * (size_t)d->ndense + (size_t)j) * TILE + i % TILE;
+}
+
+/* What SV i's value of slot a (full: the distinct SVs, column-major) has
+ * beyond the slot's base: a sparse feature's mode, or the whole nanos of
+ * its dense column in d->col. 0 for all but a few SVs. */
+static double slot_rest(const struct dense *d, const double *full, int a, size_t i)
+{
+    double v = full[(size_t)d->slot_feature[a] * d->l + i];
+    if (a < d->nsparse)
+        return v - d->mode[d->slot_feature[a]];
+    return v - d->col[col_index(d, i, a - d->nsparse)] / COL_UNIT;
+}
+
 static chaff_err build_dense(chaff_model *m)
 {
     const struct svm_model *s = m->svm;
@@ -916,7 +933,7 @@ static chaff_err build_dense(chaff_model *m)
     pick_kernels(d);
     d->npairs = s->nr_class * (s->nr_class - 1) / 2;
     /* each feature's mode, and how many SVs differ from it */
-    size_t nnz = 0, differ[CHAFF_NFEATURES];
+    size_t differ[CHAFF_NFEATURES];
     for (int f = 0; f < CHAFF_NFEATURES; f++) {
         memcpy(sorted, full + (size_t)f * l, l * sizeof *sorted);
         qsort(sorted, l, sizeof *sorted, cmp_double);
@@ -934,8 +951,7 @@ static chaff_err build_dense(chaff_model *m)
         if (d->group[f] < 0)
             d->group[f] = CHAFF_REASON_GROUPS;
         if (differ[f] * 4 <= l) {
-            nnz += differ[f];
-            d->sparse_feature[d->nsparse++] = f;
+            d->slot_feature[d->nsparse++] = f;
         } else {
             d->mode[f] = 0; /* dense: no mode */
             d->dense_feature[d->ndense] = f;
@@ -943,85 +959,52 @@ static chaff_err build_dense(chaff_model *m)
             d->ndense++;
         }
     }
-    /* dense values as integers, and the remainders that are not */
-    int32_t *ival = chaff_calloc(l * (size_t)(d->ndense ? d->ndense : 1), sizeof *ival);
-    if (!ival)
+    d->nslots = d->nsparse + d->ndense;
+    memcpy(d->slot_feature + d->nsparse, d->dense_feature, (size_t)d->ndense * sizeof *d->dense_feature);
+    size_t nso = d->nblocks * (size_t)(d->nslots + 1);
+    d->ex_start = chaff_calloc(d->nblocks + 1, sizeof *d->ex_start);
+    d->ex_slot = chaff_calloc(nso, sizeof *d->ex_slot);
+    pos = chaff_calloc(d->nblocks, sizeof *pos);
+    d->col = chaff_calloc((size_t)d->ndense * lpad, sizeof *d->col);
+    d->sqn = chaff_calloc(lpad, sizeof *d->sqn);
+    d->coef = chaff_calloc((size_t)d->npairs * lpad, sizeof *d->coef);
+    if (!d->ex_start || !d->ex_slot || !pos || !d->col || !d->sqn || !d->coef)
         goto nomem;
+    /* dense values as whole numbers of 1e-9, tile by tile */
     for (int j = 0; j < d->ndense; j++) {
         const double *c = full + (size_t)d->dense_feature[j] * l;
         for (size_t i = 0; i < l; i++) {
             double k = nearbyint(c[i] * COL_UNIT);
-            k = fabs(k) < 2147483647.0 ? k : 0;
-            ival[(size_t)j * l + i] = (int32_t)k;
-            nnz += c[i] != k / COL_UNIT;
+            d->col[col_index(d, i, j)] = (int32_t)(fabs(k) < 2147483647.0 ? k : 0);
         }
     }
-    d->ex_start = chaff_calloc(d->nblocks + 1, sizeof *d->ex_start);
-    pos = chaff_calloc(d->nblocks + 1, sizeof *pos);
+    /* the exceptions, counted per block and slot, then laid out block by
+     * block, each block's in slot order */
+    for (int a = 0; a < d->nslots; a++) {
+        for (size_t i = 0; i < l; i++)
+            d->ex_slot[i / BLOCK * (size_t)(d->nslots + 1) + (size_t)a + 1] += slot_rest(d, full, a, i) != 0;
+    }
+    for (size_t k = 0; k < d->nblocks; k++) {
+        uint16_t *so = d->ex_slot + k * (size_t)(d->nslots + 1);
+        for (int a = 0; a < d->nslots; a++)
+            so[a + 1] = (uint16_t)(so[a + 1] + so[a]);
+        d->ex_start[k + 1] = d->ex_start[k] + so[d->nslots];
+    }
+    size_t nnz = d->ex_start[d->nblocks];
     d->ex_col = chaff_calloc(nnz, sizeof *d->ex_col);
     d->ex_off = chaff_calloc(nnz, sizeof *d->ex_off);
     d->ex_delta = chaff_calloc(nnz, sizeof *d->ex_delta);
-    d->col = chaff_calloc((size_t)d->ndense * lpad, sizeof *d->col);
-    d->sqn = chaff_calloc(lpad, sizeof *d->sqn);
-    d->coef = chaff_calloc((size_t)d->npairs * lpad, sizeof *d->coef);
-    if (!d->ex_start || !pos || !d->ex_col || !d->ex_off || !d->ex_delta || !d->col || !d->sqn || !d->coef) {
-        free(ival);
+    if (!d->ex_col || !d->ex_off || !d->ex_delta)
         goto nomem;
-    }
-    /* the sparse exceptions, block by block, each block's in column order */
-    for (int j = 0; j < d->nsparse; j++) {
-        int f = d->sparse_feature[j];
-        for (size_t i = 0; i < l; i++)
-            d->ex_start[i / BLOCK + 1] += full[(size_t)f * l + i] != d->mode[f];
-    }
-    for (int j = 0; j < d->ndense; j++) {
-        const double *c = full + (size_t)d->dense_feature[j] * l;
-        for (size_t i = 0; i < l; i++)
-            d->ex_start[i / BLOCK + 1] += c[i] != ival[(size_t)j * l + i] / COL_UNIT;
-    }
-    for (size_t k = 0; k < d->nblocks; k++)
-        d->ex_start[k + 1] += d->ex_start[k];
-    memcpy(pos, d->ex_start, (d->nblocks + 1) * sizeof *pos);
-    for (int j = 0; j < d->nsparse; j++) {
-        int f = d->sparse_feature[j];
-        const double *c = full + (size_t)f * l;
+    for (int a = 0; a < d->nslots; a++) {
         for (size_t i = 0; i < l; i++) {
-            if (c[i] != d->mode[f]) {
-                size_t k = pos[i / BLOCK]++;
-                d->ex_col[k] = (uint16_t)j;
-                d->ex_off[k] = (uint16_t)(i % BLOCK);
-                d->ex_delta[k] = c[i] - d->mode[f];
+            double rest = slot_rest(d, full, a, i);
+            if (rest != 0) {
+                size_t e = d->ex_start[i / BLOCK] + pos[i / BLOCK]++;
+                d->ex_col[e] = (uint16_t)a;
+                d->ex_off[e] = (uint16_t)(i % BLOCK);
+                d->ex_delta[e] = rest;
             }
-        }
-    }
-    /* dense columns tile by tile, and their remainders */
-    for (int j = 0; j < d->ndense; j++) {
-        const double *c = full + (size_t)d->dense_feature[j] * l;
-        for (size_t i = 0; i < l; i++) {
-            int32_t v = ival[(size_t)j * l + i];
-            d->col[(i / TILE * (size_t)d->ndense + (size_t)j) * TILE + i % TILE] = v;
-            if (c[i] != v / COL_UNIT) {
-                size_t k = pos[i / BLOCK]++;
-                d->ex_col[k] = (uint16_t)(d->nsparse + j);
-                d->ex_off[k] = (uint16_t)(i % BLOCK);
-                d->ex_delta[k] = c[i] - v / COL_UNIT;
-            }
-        }
-    }
-    free(ival);
-    /* where each slot's exceptions start in each block (they are in slot
-     * order: the sparse columns were added first, each column in turn) */
-    d->nslots = d->nsparse + d->ndense;
-    d->ex_slot = chaff_calloc(d->nblocks * (size_t)(d->nslots + 1), sizeof *d->ex_slot);
-    if (!d->ex_slot)
-        goto nomem;
-    for (size_t k = 0; k < d->nblocks; k++) {
-        uint16_t *so = d->ex_slot + k * (size_t)(d->nslots + 1);
-        size_t e = d->ex_start[k];
-        for (int a = 0; a <= d->nslots; a++) {
-            while (e < d->ex_start[k + 1] && d->ex_col[e] < a)
-                e++;
-            so[a] = (uint16_t)(e - d->ex_start[k]);
         }
     }
     if (d->rbf) {
@@ -1181,7 +1164,7 @@ static inline __attribute__((always_inline)) void kernel4(const struct dense *d,
  * the tiles at col, a tile (four vectors of SVs: independent chains of
  * additions) at a time, in registers. GCC's vector extensions convert
  * eight integers to doubles in three instructions where AVX-512 has one,
- * so CPUs with AVX-512 get their own version (chosen in build_dense). */
+ * so CPUs with AVX-512 get their own version (chosen by pick_kernels). */
 typedef int vi8 __attribute__((vector_size(8 * sizeof(int))));
 
 static inline __attribute__((always_inline)) vd loadi(const int32_t *p)
@@ -1338,7 +1321,7 @@ static void pick_kernels(struct dense *d)
 
 /* The pass over the SVs for the pairwise decision values dec: each SV's
  * squared distance (|x|^2 and the sparse features' modes once, |s|^2, the
- * dense columns, then the sparse exceptions), its kernel value, and the
+ * dense columns, then the exceptions), its kernel value, and the
  * coefficients; work (may be NULL) gets the squared distances (the dot
  * products for the linear kernel). */
 #if CHAFF_CLONES
@@ -1356,7 +1339,7 @@ sv_pass(const struct dense *d, const double *x, double dec[3], double *work)
             base += x[f] * x[f];
     }
     for (int j = 0; j < d->nsparse; j++) {
-        int f = d->sparse_feature[j];
+        int f = d->slot_feature[j];
         ws[j] = k * x[f];
         base += ws[j] * d->mode[f];
     }
@@ -1420,14 +1403,13 @@ group_pass(const struct dense *d, const double *x, const int *use, const double 
     }
     start[G] = nc;
     for (int a = 0; a < d->nslots; a++) {
-        int f = a < d->nsparse ? d->sparse_feature[a] : d->dense_feature[a - d->nsparse], g = d->group[f];
+        int f = d->slot_feature[a], g = d->group[f];
         if (!(g < G && use[g] && d->typical[f] != x[f]))
             continue;
         ws[a] = k * (d->typical[f] - x[f]);
         row[a] = g;
         active[na++] = a;
-        if (a < d->nsparse)
-            c[g] += ws[a] * d->mode[f];
+        c[g] += ws[a] * d->mode[f]; /* 0 for the dense features */
     }
     vd acc[G][3];
     memset(acc, 0, sizeof acc);
