@@ -19,24 +19,36 @@ struct item {
     uint16_t sig[CHAFF_CLUSTER_HASHES];
 };
 
-/* The LSH index: one entry per representative of a band key, in one
- * open-addressing table of 4-byte entries (band << ITEM_BITS | item + 1; 0
+/* The LSH index: one entry per representative of a band key, in
+ * open-addressing tables of 4-byte entries (band << ITEM_BITS | item + 1; 0
  * empty). The key, the band and its two signature values, is read back
  * from the item. A bucket per key with room for REPS representatives took
  * 48 bytes, and most keys have one: the 16 bands of a million distinct
- * comments took gigabytes; now the index and the signatures of a million
- * take about 220 MB. */
+ * comments took gigabytes.
+ *
+ * The entries are spread over SEGS tables by the top bits of their hash,
+ * each at most half full and doubled on its own: a table being doubled
+ * holds its old and new arrays at once, and one of SEGS costs 1/SEGS of
+ * what doubling the whole index would (at a million comments, the index is
+ * 128 MB). The ids already added are kept the same way, as items. */
 #define ITEM_BITS 28 /* at most 2^28 - 1 comments */
 _Static_assert(BANDS <= 1 << (32 - ITEM_BITS), "an entry holds its band");
+#define SEG_BITS 6
+#define SEGS (1 << SEG_BITS)
+#define SEG_MIN 64 /* slots of a segment's first array */
+
+struct seg {
+    uint32_t *t;
+    uint32_t n, used; /* slots (a power of 2), and entries */
+};
 
 struct chaff_clusterer {
     struct item *items;
     uint32_t *parent;
     size_t n, cap;
-    uint32_t *tab;
-    size_t ntab, used; /* slots (a power of 2), and entries */
-    int64_t *seen;     /* ids added, open addressing, 0 = empty */
-    size_t nseen, seen_cap;
+    struct seg lsh[SEGS]; /* band entries */
+    struct seg ids[SEGS]; /* item + 1 of every item, by id */
+    int finished;         /* chaff_clusterer_each freed the index */
 };
 
 chaff_err chaff_clusterer_new(chaff_clusterer **out)
@@ -45,14 +57,23 @@ chaff_err chaff_clusterer_new(chaff_clusterer **out)
     return *out ? CHAFF_OK : CHAFF_ENOMEM;
 }
 
+static void free_index(chaff_clusterer *cl)
+{
+    for (int i = 0; i < SEGS; i++) {
+        free(cl->lsh[i].t);
+        free(cl->ids[i].t);
+        cl->lsh[i] = (struct seg){NULL, 0, 0};
+        cl->ids[i] = (struct seg){NULL, 0, 0};
+    }
+}
+
 void chaff_clusterer_free(chaff_clusterer *cl)
 {
     if (!cl)
         return;
     free(cl->items);
     free(cl->parent);
-    free(cl->tab);
-    free(cl->seen);
+    free_index(cl);
     free(cl);
 }
 
@@ -141,77 +162,89 @@ static uint64_t band_key(int band, const uint16_t *sig)
     return (uint64_t)band << 32 | (uint64_t)sig[band * ROWS] << 16 | sig[band * ROWS + 1];
 }
 
-static uint64_t entry_key(const chaff_clusterer *cl, uint32_t e)
+static uint32_t entry_item(uint32_t e)
 {
-    return band_key((int)(e >> ITEM_BITS), cl->items[(e & ((1u << ITEM_BITS) - 1)) - 1].sig);
+    return (e & ((1u << ITEM_BITS) - 1)) - 1;
 }
 
-static chaff_err grow_table(chaff_clusterer *cl)
+static uint64_t entry_key(const chaff_clusterer *cl, uint32_t e)
 {
-    size_t n = cl->ntab ? cl->ntab * 2 : 1024;
+    return band_key((int)(e >> ITEM_BITS), cl->items[entry_item(e)].sig);
+}
+
+static uint64_t id_key(int64_t id)
+{
+    return (uint64_t)id;
+}
+
+/* The hash of an entry of the LSH index (lsh) or of the ids. */
+static uint64_t entry_hash(const chaff_clusterer *cl, int lsh, uint32_t e)
+{
+    return mix(lsh ? entry_key(cl, e) : id_key(cl->items[entry_item(e)].id));
+}
+
+static struct seg *seg_of(struct seg *segs, uint64_t h)
+{
+    return &segs[h >> (64 - SEG_BITS)];
+}
+
+/* Makes room in g (of the index lsh or the ids) for a comment's entries
+ * (all of them might fall in g): at most half full afterwards. */
+static chaff_err seg_reserve(chaff_clusterer *cl, int lsh, struct seg *g)
+{
+    if ((size_t)(g->used + (lsh ? BANDS : 1)) * 2 <= g->n)
+        return CHAFF_OK;
+    uint32_t n = g->n ? g->n * 2 : SEG_MIN;
     uint32_t *t = calloc(n, sizeof *t);
     if (!t)
         return CHAFF_ENOMEM;
-    for (size_t i = 0; i < cl->ntab; i++) {
-        if (!cl->tab[i])
+    for (uint32_t i = 0; i < g->n; i++) {
+        if (!g->t[i])
             continue;
-        size_t j = (size_t)mix(entry_key(cl, cl->tab[i])) & (n - 1);
+        size_t j = (size_t)entry_hash(cl, lsh, g->t[i]) & (n - 1);
         while (t[j])
             j = (j + 1) & (n - 1);
-        t[j] = cl->tab[i];
+        t[j] = g->t[i];
     }
-    free(cl->tab);
-    cl->tab = t;
-    cl->ntab = n;
+    free(g->t);
+    g->t = t;
+    g->n = n;
     return CHAFF_OK;
 }
 
-/* Adds id to the set of ids seen; 0 if it was there already. */
-static int see(chaff_clusterer *cl, int64_t id, chaff_err *err)
+/* 1 if id was added before. */
+static int seen(const chaff_clusterer *cl, int64_t id)
 {
-    *err = CHAFF_OK;
-    if ((cl->nseen + 1) * 2 > cl->seen_cap) {
-        size_t cap = cl->seen_cap ? cl->seen_cap * 2 : 1024;
-        int64_t *t = calloc(cap, sizeof *t);
-        if (!t) {
-            *err = CHAFF_ENOMEM;
-            return 0;
-        }
-        for (size_t i = 0; i < cl->seen_cap; i++) {
-            if (!cl->seen[i])
-                continue;
-            size_t j = (size_t)mix((uint64_t)cl->seen[i]) & (cap - 1);
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = cl->seen[i];
-        }
-        free(cl->seen);
-        cl->seen = t;
-        cl->seen_cap = cap;
+    uint64_t h = mix(id_key(id));
+    const struct seg *g = &cl->ids[h >> (64 - SEG_BITS)];
+    if (!g->n)
+        return 0;
+    for (size_t j = (size_t)h & (g->n - 1); g->t[j]; j = (j + 1) & (g->n - 1)) {
+        if (cl->items[entry_item(g->t[j])].id == id)
+            return 1;
     }
-    uint64_t key = (uint64_t)id ^ 0x8000000000000000ULL; /* never 0 for ids >= 0 */
-    size_t j = (size_t)mix(key) & (cl->seen_cap - 1);
-    while (cl->seen[j]) {
-        if ((uint64_t)cl->seen[j] == key)
-            return 0;
-        j = (j + 1) & (cl->seen_cap - 1);
-    }
-    cl->seen[j] = (int64_t)key;
-    cl->nseen++;
-    return 1;
+    return 0;
 }
 
 chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm, size_t len, const char *author)
 {
-    uint32_t full[CHAFF_CLUSTER_HASHES];
-    uint16_t sig[CHAFF_CLUSTER_HASHES];
-    chaff_err err;
-    if (!chaff_minhash(norm, len, full))
+    uint32_t sig[CHAFF_CLUSTER_HASHES];
+    if (!chaff_minhash(norm, len, sig))
         return CHAFF_OK;
+    return chaff_clusterer_add_minhash(cl, id, sig, author);
+}
+
+chaff_err chaff_clusterer_add_minhash(chaff_clusterer *cl, int64_t id, const uint32_t full[CHAFF_CLUSTER_HASHES],
+                                      const char *author)
+{
+    uint16_t sig[CHAFF_CLUSTER_HASHES];
+    if (cl->finished)
+        return CHAFF_EINVAL;
+    if (seen(cl, id))
+        return CHAFF_OK; /* each comment once, however often it is added */
     for (int k = 0; k < CHAFF_CLUSTER_HASHES; k++)
         sig[k] = (uint16_t)full[k];
-    /* room first, so that an id is marked seen only once nothing else can
-     * fail: a comment whose adding failed can be added again */
+    /* room first: a comment whose adding failed can be added again */
     if (cl->n == cl->cap) {
         size_t cap = cl->cap ? cl->cap * 2 : 1024;
         if (cap >= 1u << ITEM_BITS)
@@ -226,30 +259,39 @@ chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm,
         cl->parent = p;
         cl->cap = cap;
     }
-    /* at most half full, even after this comment's entries: short probes,
-     * each of which may read an item */
-    if ((cl->used + BANDS) * 2 >= cl->ntab) {
-        err = grow_table(cl);
-        if (err)
-            return err;
-    }
-    if (!see(cl, id, &err))
-        return err; /* each comment once, however often it is added */
-    uint32_t me = (uint32_t)cl->n++;
+    uint32_t me = (uint32_t)cl->n;
     struct item *it = &cl->items[me];
     it->id = id;
     memcpy(it->sig, sig, sizeof sig);
     it->author = author && *author ? chaff_fnv1a(author, strlen(author)) | 1 : 0;
+    /* the item is in place (not yet counted), so its entries hash */
+    uint64_t keys[BANDS + 1];
+    for (int band = 0; band < BANDS; band++)
+        keys[band] = mix(band_key(band, sig));
+    keys[BANDS] = mix(id_key(id));
+    for (int band = 0; band <= BANDS; band++) {
+        chaff_err err = seg_reserve(cl, band < BANDS, seg_of(band < BANDS ? cl->lsh : cl->ids, keys[band]));
+        if (err)
+            return err;
+    }
+    cl->n++;
     cl->parent[me] = me;
+    struct seg *g = seg_of(cl->ids, keys[BANDS]);
+    size_t j = (size_t)keys[BANDS] & (g->n - 1);
+    while (g->t[j])
+        j = (j + 1) & (g->n - 1);
+    g->t[j] = me + 1;
+    g->used++;
     /* LSH: comments that agree on every MinHash of some band are compared */
     for (int band = 0; band < BANDS; band++) {
         uint64_t key = band_key(band, sig);
-        size_t j = (size_t)mix(key) & (cl->ntab - 1);
+        g = seg_of(cl->lsh, keys[band]);
+        j = (size_t)keys[band] & (g->n - 1);
         int joined = 0, reps = 0;
-        for (; cl->tab[j]; j = (j + 1) & (cl->ntab - 1)) {
-            if (cl->tab[j] >> ITEM_BITS != (uint32_t)band || entry_key(cl, cl->tab[j]) != key)
+        for (; g->t[j]; j = (j + 1) & (g->n - 1)) {
+            if (g->t[j] >> ITEM_BITS != (uint32_t)band || entry_key(cl, g->t[j]) != key)
                 continue;
-            uint32_t r = (cl->tab[j] & ((1u << ITEM_BITS) - 1)) - 1;
+            uint32_t r = entry_item(g->t[j]);
             reps++;
             if (similar(cl->items[r].sig, sig)) {
                 unite(cl->parent, r, me);
@@ -259,8 +301,8 @@ chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm,
         /* a few representatives per key bound the work on a campaign of
          * thousands of copies; a comment that joined one is represented */
         if (!joined && reps < REPS) {
-            cl->tab[j] = (uint32_t)band << ITEM_BITS | (me + 1);
-            cl->used++;
+            g->t[j] = (uint32_t)band << ITEM_BITS | (me + 1);
+            g->used++;
         }
     }
     return CHAFF_OK;
@@ -268,8 +310,10 @@ chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm,
 
 size_t chaff_clusterer_bytes(const chaff_clusterer *cl)
 {
-    return sizeof *cl + cl->cap * (sizeof *cl->items + sizeof *cl->parent) + cl->ntab * sizeof *cl->tab +
-           cl->seen_cap * sizeof *cl->seen;
+    size_t bytes = sizeof *cl + cl->cap * (sizeof *cl->items + sizeof *cl->parent);
+    for (int i = 0; i < SEGS; i++)
+        bytes += ((size_t)cl->lsh[i].n + cl->ids[i].n) * sizeof(uint32_t);
+    return bytes;
 }
 
 static int cmp_u64_pair(const void *a, const void *b)
@@ -285,8 +329,11 @@ int chaff_clusterer_each(chaff_clusterer *cl, int (*fn)(const struct chaff_clust
     size_t n = cl->n;
     if (!n)
         return 0;
-    size_t *size = calloc(n, sizeof *size);
-    size_t *authors = calloc(n, sizeof *authors);
+    /* the index is done with: its memory goes first */
+    free_index(cl);
+    cl->finished = 1;
+    uint32_t *size = calloc(n, sizeof *size);
+    uint32_t *authors = calloc(n, sizeof *authors);
     /* (root, author) pairs, sorted, to count distinct authors per root */
     uint64_t *pairs = calloc(n, 2 * sizeof *pairs);
     if (!size || !authors || !pairs) {

@@ -8,7 +8,9 @@
  * by locality-sensitive hashing (16 bands of two MinHashes: a pair with
  * Jaccard 0.6 shares a band with probability 0.999), and near duplicates
  * are joined with union-find, so clusters are transitive. Memory grows by
- * one 128-byte signature per comment; everything else is bounded. */
+ * 230 to 400 bytes per comment added (its signature, kept to 16 bits
+ * a MinHash, and its index entries, in arrays that double); everything else
+ * is bounded. */
 #ifndef CHAFF_CLUSTER_H
 #define CHAFF_CLUSTER_H
 
@@ -32,8 +34,13 @@ int chaff_minhash(const char *norm, size_t len, uint32_t sig[CHAFF_CLUSTER_HASHE
 
 /* Adds a comment (id: the caller's, e.g. the database row) with its
  * normalised text and author (NULL: unknown). Short comments are ignored,
- * and so is an id added before. */
+ * and so is an id added before. CHAFF_EINVAL after chaff_clusterer_each. */
 chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm, size_t len, const char *author);
+
+/* The same with the comment's signature, from chaff_minhash (which returned
+ * 1), computed beforehand: on another thread, say. */
+chaff_err chaff_clusterer_add_minhash(chaff_clusterer *cl, int64_t id, const uint32_t sig[CHAFF_CLUSTER_HASHES],
+                                      const char *author);
 
 /* Bytes the clusterer holds: it grows with every comment added (its
  * signature and index entries), the one part of chaff score's memory that
@@ -49,7 +56,9 @@ struct chaff_cluster_member {
 };
 
 /* Calls fn for every comment in a cluster of two or more, in the order
- * added; stops at the first non-zero return and returns it. */
+ * added; stops at the first non-zero return and returns it (-1: out of
+ * memory). The clusters are final: the index is freed first (it is the
+ * larger part of the memory) and no comment can be added afterwards. */
 int chaff_clusterer_each(chaff_clusterer *cl, int (*fn)(const struct chaff_cluster_member *m, void *ud), void *ud);
 
 #endif

@@ -14,7 +14,7 @@ struct chaff_store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *ins_comment, *find_by_id, *find_by_hash, *ins_score, *upd_run;
-    sqlite3_stmt *ins_cluster, *get_score, *upd_score;
+    sqlite3_stmt *ins_cluster, *upd_score;
     int64_t last_comment;
 };
 
@@ -176,7 +176,6 @@ void chaff_store_close(chaff_store *st)
     sqlite3_finalize(st->ins_score);
     sqlite3_finalize(st->upd_run);
     sqlite3_finalize(st->ins_cluster);
-    sqlite3_finalize(st->get_score);
     sqlite3_finalize(st->upd_score);
     sqlite3_close(st->db);
     free(st->path);
@@ -267,11 +266,15 @@ chaff_err chaff_store_open(const char *path, int busy_ms, chaff_store **out, str
                      "INSERT OR REPLACE INTO clusters(run_id, comment_id, cluster, size, authors)"
                      " VALUES(?1, ?2, ?3, ?4, ?5)",
                      &st->ins_cluster);
-    if (rc == SQLITE_OK)
-        rc = prepare(st, "SELECT reasons FROM scores WHERE run_id = ?1 AND comment_id = ?2", &st->get_score);
+    /* the cluster's reason goes first, before the model's (kept as they
+     * are, whatever the spacing; a value that is not a JSON array is
+     * replaced) */
     if (rc == SQLITE_OK)
         rc = prepare(st,
-                     "UPDATE scores SET reasons = ?3,"
+                     "UPDATE scores SET reasons = CASE WHEN json_valid(reasons) THEN"
+                     " CASE WHEN json_type(reasons) = 'array' AND json_array_length(reasons) > 0"
+                     " THEN '[' || json_quote(?3) || ',' || substr(json(reasons), 2)"
+                     " ELSE json_array(?3) END ELSE json_array(?3) END,"
                      " action = CASE action WHEN 'pass' THEN 'review' ELSE action END"
                      " WHERE run_id = ?1 AND comment_id = ?2",
                      &st->upd_score);
@@ -485,42 +488,20 @@ chaff_err chaff_store_add_cluster(chaff_store *st, int64_t run_id, int64_t comme
         return db_err(st, rc, diag, "cannot store a cluster");
     if (!reason)
         return CHAFF_OK;
-    q = st->get_score;
-    sqlite3_bind_int64(q, 1, run_id);
-    sqlite3_bind_int64(q, 2, comment_id);
-    rc = sqlite3_step(q);
-    json_t *arr = NULL;
-    json_error_t jerr;
-    jerr.text[JSON_ERROR_TEXT_LENGTH - 1] = 0;
-    if (rc == SQLITE_ROW) {
-        const char *old = (const char *)sqlite3_column_text(q, 0);
-        arr = old ? json_loads(old, 0, &jerr) : NULL;
-        if (!old && sqlite3_errcode(st->db) == SQLITE_NOMEM)
-            rc = SQLITE_NOMEM;
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_err(st, rc, diag, "cannot read a score");
-    /* the reasons this run stored are never dropped for want of memory */
-    if (!arr && json_error_code(&jerr) == json_error_out_of_memory)
+    /* repaired like the verdict's reasons: a reason cut at
+     * CHAFF_REASON_SIZE may end inside a character */
+    struct chaff_buf b = {0};
+    if (chaff_utf8_sanitize(reason, strlen(reason), &b, NULL) != CHAFF_OK || chaff_buf_reserve(&b, 0) != CHAFF_OK) {
+        chaff_buf_free(&b);
         return chaff_diagf(diag, CHAFF_ENOMEM, "%s: out of memory for a cluster's reason", st->path);
-    if (!json_is_array(arr)) {
-        json_decref(arr);
-        arr = json_array();
     }
-    char *text = NULL;
-    if (arr && json_array_insert_new(arr, 0, json_text(reason)) == 0)
-        text = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    if (!text)
-        return chaff_diagf(diag, CHAFF_ENOMEM, "%s: out of memory for a cluster's reason", st->path);
     q = st->upd_score;
     sqlite3_bind_int64(q, 1, run_id);
     sqlite3_bind_int64(q, 2, comment_id);
-    rc = sqlite3_bind_text(q, 3, text, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_bind_text(q, 3, b.data, (int)b.len, SQLITE_STATIC);
     if (rc == SQLITE_OK)
         rc = step_done(q);
-    free(text);
+    chaff_buf_free(&b);
     if (rc != SQLITE_OK)
         return db_err(st, rc, diag, "cannot update a score");
     return CHAFF_OK;

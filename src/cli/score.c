@@ -1,6 +1,7 @@
 /* score.c: chaff score: comment dumps into SQLite. */
 #include <getopt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,19 +35,25 @@ static const char help[] = "usage: chaff score [--db PATH] [--model DIR] [OPTION
                            "Exit status: 0 done (bad records are reported and skipped), 2 the run could not\n"
                            "go on (an unreadable input, a bad model, a database error); 130/143 interrupted.\n";
 
-/* Records are scored in batches: read in order, scored by --threads
- * workers (each with its own scorer; a comment's verdict does not depend on
- * which worker or what came before), then stored in order. With more than
- * one thread the batches overlap: while the workers score a batch, this
- * thread stores the one before it (SQLite and the near-duplicate index are
- * this thread's alone) and then reads the next. */
+/* Records are scored in batches: read in order, scored on --threads
+ * threads (each with its own scorer; a comment's verdict does not depend on
+ * which thread scored it or what came before), then stored in order. With
+ * more than one thread the batches overlap: while threads - 1 workers score
+ * a batch, this thread stores the one before it (SQLite and the
+ * near-duplicate index are this thread's alone) and reads the next, then
+ * scores what is left of the batch with them. The threads take SCORE_CHUNK
+ * records at a time from a shared counter, so none of them waits while
+ * another has records left: threads - 1 workers and this thread keep
+ * --threads cores busy. */
 #define SCORE_BATCH 256
+#define SCORE_CHUNK 8
 
 struct item {
     struct chaff_record rec;                            /* fields point into the buffers below */
     struct chaff_buf source, text, id, author, created; /* copies: the reader
                              reuses its buffers and frees them at the end of a file */
-    struct chaff_buf norm;                              /* the normalised text, for near duplicates */
+    uint32_t sig[CHAFF_CLUSTER_HASHES];                 /* near duplicates: the MinHash signature of */
+    int has_sig;                                        /* the normalised text (0: too short) */
     struct chaff_verdict v;
     chaff_err err;
     long read_no; /* records read up to and including this one */
@@ -55,11 +62,10 @@ struct item {
 
 struct score_state;
 
-/* One worker's slice of a batch: records t, t + step, ... of items[0..n). */
+/* A scoring thread: t is its scorer (0: this thread's). */
 struct worker {
     struct score_state *s;
-    struct item *items;
-    int n, t, step;
+    int t;
 };
 
 struct score_state {
@@ -75,9 +81,10 @@ struct score_state {
     struct cli_counts *counts;
     chaff_clusterer *clusters;
     struct item items[2][SCORE_BATCH];
-    int cur, n; /* the batch being read, and its records so far */
-    int busy;   /* the batch being scored in the background, or -1 */
-    int busy_n; /* its records */
+    int cur, n;      /* the batch being read, and its records so far */
+    int busy;        /* the batch being scored in the background, or -1 */
+    int busy_n;      /* its records */
+    atomic_int next; /* its first record no thread has taken */
     struct worker w[CLI_MAX_THREADS];
     pthread_t tid[CLI_MAX_THREADS];
     char running[CLI_MAX_THREADS]; /* the slice's thread started */
@@ -124,47 +131,58 @@ static chaff_err copy_field(struct chaff_buf *b, const char *s, size_t len, cons
     return err;
 }
 
-static void *score_slice(void *arg)
+/* Scores records of the busy batch with scorer t until none is left. */
+static void score_records(struct score_state *s, int t)
 {
-    struct worker *w = arg;
-    struct score_state *s = w->s;
-    for (int i = w->t; i < w->n; i += w->step) {
-        struct item *it = &w->items[i];
-        it->err = chaff_score(s->sc[w->t], it->rec.text, it->rec.text_len, &it->v);
-        if (!it->err) {
-            size_t nlen;
-            const char *norm = chaff_scorer_norm(s->sc[w->t], &nlen);
-            it->norm.len = 0;
-            it->err = chaff_buf_append(&it->norm, norm, nlen);
+    struct item *items = s->items[s->busy];
+    int n = s->busy_n;
+    for (;;) {
+        int i = atomic_fetch_add(&s->next, SCORE_CHUNK);
+        if (i >= n)
+            return;
+        for (int end = i + SCORE_CHUNK < n ? i + SCORE_CHUNK : n; i < end; i++) {
+            struct item *it = &items[i];
+            it->err = chaff_score(s->sc[t], it->rec.text, it->rec.text_len, &it->v);
+            if (!it->err) {
+                size_t nlen;
+                const char *norm = chaff_scorer_norm(s->sc[t], &nlen);
+                it->has_sig = chaff_minhash(norm ? norm : "", nlen, it->sig);
+            }
         }
     }
+}
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    score_records(w->s, w->t);
     return NULL;
 }
 
-/* Starts scoring batch b (n records): with more than one thread, each
- * slice on a thread of its own, so that this thread can go on; a slice
- * whose thread cannot start (and with one thread, the only slice) is
- * scored by finish_scoring. */
+/* Starts scoring batch b (n records) on the workers, so that this thread
+ * can go on; a worker whose thread cannot start leaves more records to the
+ * others. */
 static void start_scoring(struct score_state *s, int b, int n)
 {
     s->busy = b;
     s->busy_n = n;
-    for (int t = 0; t < s->threads && t < n; t++) {
-        s->w[t] = (struct worker){s, s->items[b], n, t, s->threads};
-        s->running[t] = s->threads > 1 && pthread_create(&s->tid[t], NULL, score_slice, &s->w[t]) == 0;
+    atomic_store(&s->next, 0);
+    for (int t = 1; t < s->threads && (t - 1) * SCORE_CHUNK < n; t++) {
+        s->w[t] = (struct worker){s, t};
+        s->running[t] = pthread_create(&s->tid[t], NULL, work, &s->w[t]) == 0;
     }
 }
 
-/* Waits until the batch being scored is. */
+/* Scores what is left of the batch being scored, and waits for the workers
+ * to finish theirs. */
 static void finish_scoring(struct score_state *s)
 {
     if (s->busy < 0)
         return;
-    for (int t = 0; t < s->threads && t < s->busy_n; t++) {
+    score_records(s, 0);
+    for (int t = 1; t < s->threads; t++) {
         if (s->running[t])
             pthread_join(s->tid[t], NULL);
-        else
-            score_slice(&s->w[t]);
         s->running[t] = 0;
     }
     s->busy = -1;
@@ -199,8 +217,8 @@ static int store_batch(struct score_state *s, int b, int n)
         }
         /* a comment scored before a resume still belongs to the run's
          * clusters; the clusterer takes each comment once */
-        err = chaff_clusterer_add(s->clusters, chaff_store_last_comment(s->st), it->norm.data ? it->norm.data : "",
-                                  it->norm.len, rec->author);
+        if (it->has_sig)
+            err = chaff_clusterer_add_minhash(s->clusters, chaff_store_last_comment(s->st), it->sig, rec->author);
         if (err) {
             cli_error("%s:%lu: cannot track near duplicates: %s", rec->source, rec->line, chaff_strerror(err));
             s->failed = 1;
@@ -292,7 +310,6 @@ static void free_items(struct score_state *s)
             chaff_buf_free(&it->id);
             chaff_buf_free(&it->author);
             chaff_buf_free(&it->created);
-            chaff_buf_free(&it->norm);
         }
     }
 }

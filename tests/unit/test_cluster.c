@@ -133,6 +133,10 @@ static void distinct_comments_should_cost_a_few_hundred_bytes_each(void **state)
     struct got g = {.n = 0};
     assert_int_equal(chaff_clusterer_each(cl, collect, &g), 0);
     assert_int_equal(g.n, 0);
+    /* the clusters are final: the index is gone, and so are its bytes */
+    assert_int_equal(chaff_clusterer_add(cl, N + 1, "one two three four five six seven", 33, NULL), CHAFF_EINVAL);
+    if (chaff_clusterer_bytes(cl) * 2 > bytes)
+        fail_msg("%zu bytes once finished, %zu before", chaff_clusterer_bytes(cl), bytes);
     chaff_clusterer_free(cl);
 }
 
