@@ -176,6 +176,57 @@ struct tok {
     uint32_t cur_words; /* words in the open sentence */
 };
 
+static int32_t leet_letter(int32_t c)
+{
+    switch (c) {
+    case '0': return 'o';
+    case '1': return 'i';
+    case '3': return 'e';
+    case '4': return 'a';
+    case '5': return 's';
+    case '7': return 't';
+    default: return 0;
+    }
+}
+
+size_t chaff_word_fold(const int32_t *c, size_t n, int32_t *out, int *disguised)
+{
+    int letters = 0;
+    for (size_t i = 0; i < n && !letters; i++)
+        letters = chaff_cp_is_letter(c[i]);
+    size_t m = 0, run = 0;
+    int leet = 0, stretched = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t x = c[i];
+        int32_t l = letters ? leet_letter(x) : 0;
+        if (l) {
+            x = l;
+            leet = 1;
+        }
+        if (m > 0 && out[m - 1] == x && chaff_cp_is_letter(x)) {
+            if (++run >= 3)
+                stretched = 1;
+            continue;
+        }
+        run = 1;
+        out[m++] = x;
+    }
+    *disguised = leet || stretched;
+    return m;
+}
+
+/* chaff_fnv1a of the UTF-8 encoding of c[0..n). */
+static uint64_t hash_cps(const int32_t *c, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char u[4];
+        size_t k = (size_t)utf8proc_encode_char(c[i], u);
+        h = chaff_fnv1a_more(h, u, k);
+    }
+    return h;
+}
+
 static chaff_err push_word(struct tok *t, size_t from, size_t to)
 {
     struct chaff_docbuf *b = t->b;
@@ -189,6 +240,24 @@ static chaff_err push_word(struct tok *t, size_t from, size_t to)
     w->sent = (uint32_t)t->n_sent;
     w->gap_comma = 0;
     w->hash = chaff_fnv1a(t->d->norm + w->off, w->len);
+    /* the folded form: most words have no digit and no doubled letter,
+     * and fold to themselves */
+    const int32_t *c = b->ncp + from;
+    size_t n = to - from;
+    int plain = 1;
+    for (size_t i = 0; i < n && plain; i++)
+        plain = !(c[i] >= '0' && c[i] <= '9') && (i == 0 || c[i] != c[i - 1]);
+    w->disguised = 0;
+    w->key = w->hash;
+    if (!plain) {
+        err = grow((void **)&b->fold, &b->fold_cap, n, sizeof *b->fold);
+        if (err)
+            return err;
+        int disguised;
+        size_t m = chaff_word_fold(c, n, b->fold, &disguised);
+        w->disguised = (uint32_t)disguised;
+        w->key = hash_cps(b->fold, m);
+    }
     t->cur_words++;
     return CHAFF_OK;
 }
@@ -481,5 +550,6 @@ void chaff_docbuf_free(struct chaff_docbuf *b)
     chaff_norm_free(&b->norm);
     free(b->words);
     free(b->sent_words);
+    free(b->fold);
     memset(b, 0, sizeof *b);
 }

@@ -15,7 +15,9 @@ struct chaff_word {
     uint32_t ncp;       /* code points */
     uint32_t sent;      /* sentence number, 0-based */
     uint32_t gap_comma; /* 1 if a comma stands between this word and the next */
+    uint32_t disguised; /* 1 if stretched ("subscribeeee") or in leetspeak ("fr33") */
     uint64_t hash;      /* chaff_fnv1a of the bytes */
+    uint64_t key;       /* chaff_fnv1a of the word folded (chaff_word_fold): lexicons look words up by it */
 };
 
 struct chaff_doc {
@@ -50,7 +52,19 @@ struct chaff_docbuf {
     size_t words_cap;
     uint32_t *sent_words;
     size_t sent_cap;
+    int32_t *fold; /* a word folded (chaff_word_fold) */
+    size_t fold_cap;
 };
+
+/* The folded form of a word, which lexicon lookups use: in a word with
+ * letters, the digits 0 1 3 4 5 7 read as o i e a s t ("fr33", "ch3ck"),
+ * then every run of one letter counts once ("subscribeeee", "pleassse",
+ * "channel" and "chanel" all fold alike). Writes the folded code points of
+ * c[0..n) to out (room for n) and returns how many; *disguised gets 1 when
+ * the word had a digit read as a letter or a run of three or more of one
+ * letter: only such a word is matched by its folded form (a plain word
+ * must match a lexicon entry as written, so "too" never stands for "to"). */
+size_t chaff_word_fold(const int32_t *c, size_t n, int32_t *out, int *disguised);
 
 /* Analyses text[0..len) into d, using b's buffers. */
 chaff_err chaff_doc_build(struct chaff_docbuf *b, const char *text, size_t len, struct chaff_doc *d);

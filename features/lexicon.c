@@ -9,6 +9,7 @@
 
 struct entry {
     uint64_t *h;       /* hash of each word */
+    uint64_t *k;       /* key of each word (its folded form's hash) */
     uint32_t n;        /* words */
     int prefix;        /* last word is a prefix */
     char *prefix_text; /* its bytes */
@@ -20,8 +21,8 @@ struct entry {
 struct chaff_lexicon {
     struct entry *e;
     size_t n;
-    int32_t *slot;    /* open addressing on first-word hash: entry index or -1 */
-    uint64_t *slot_h; /* the first-word hash of each used slot's entry */
+    int32_t *slot;    /* open addressing on first-word key: entry index or -1 */
+    uint64_t *slot_h; /* the first-word key of each used slot's entry */
     size_t nslot;
     int32_t *pfirst; /* one-word prefix entries, in file order */
     size_t n_pfirst;
@@ -45,6 +46,7 @@ void chaff_lexicon_free(struct chaff_lexicon *lx)
         return;
     for (size_t i = 0; i < lx->n; i++) {
         free(lx->e[i].h);
+        free(lx->e[i].k);
         free(lx->e[i].prefix_text);
         free(lx->e[i].display);
     }
@@ -85,14 +87,18 @@ static chaff_err add_entry(struct chaff_lexicon *lx, struct chaff_docbuf *db, co
     memset(e, 0, sizeof *e);
     e->n = (uint32_t)d.n_words;
     e->h = chaff_calloc(d.n_words, sizeof *e->h);
+    e->k = chaff_calloc(d.n_words, sizeof *e->k);
     e->display = strndup(line, len);
-    if (!e->h || !e->display) {
+    if (!e->h || !e->k || !e->display) {
         free(e->h);
+        free(e->k);
         free(e->display);
         return CHAFF_ENOMEM;
     }
-    for (size_t i = 0; i < d.n_words; i++)
+    for (size_t i = 0; i < d.n_words; i++) {
         e->h[i] = d.words[i].hash;
+        e->k[i] = d.words[i].key;
+    }
     if (prefix) {
         const struct chaff_word *w = &d.words[d.n_words - 1];
         e->prefix = 1;
@@ -100,6 +106,7 @@ static chaff_err add_entry(struct chaff_lexicon *lx, struct chaff_docbuf *db, co
         e->prefix_text = strndup(d.norm + w->off, w->len);
         if (!e->prefix_text) {
             free(e->h);
+            free(e->k);
             free(e->display);
             return CHAFF_ENOMEM;
         }
@@ -127,10 +134,10 @@ static chaff_err index_entries(struct chaff_lexicon *lx)
         if (e->prefix && e->n == 1) {
             continue;
         }
-        size_t s = slot_of(lx, e->h[0]);
+        size_t s = slot_of(lx, e->k[0]);
         e->next = lx->slot[s];
         lx->slot[s] = (int32_t)k;
-        lx->slot_h[s] = e->h[0];
+        lx->slot_h[s] = e->k[0];
     }
     /* a counting sort of the one-word prefix entries on their first byte
      * (prefixes are never empty), stable so that file order is kept */
@@ -210,8 +217,8 @@ static int match_at(const struct entry *e, const struct chaff_doc *d, size_t i)
         if (e->prefix && k == e->n - 1) {
             if (!word_has_prefix(d, i + k, e))
                 return 0;
-        } else if (d->words[i + k].hash != e->h[k]) {
-            return 0;
+        } else if (d->words[i + k].disguised ? d->words[i + k].key != e->k[k] : d->words[i + k].hash != e->h[k]) {
+            return 0; /* a disguised word matches by its folded form */
         }
     }
     return 1;
@@ -237,7 +244,7 @@ static const struct entry *find_from(const struct chaff_lexicon *lx, int32_t k, 
 
 static const struct entry *find_at(const struct chaff_lexicon *lx, const struct chaff_doc *d, size_t i)
 {
-    return find_from(lx, lx->slot[slot_of(lx, d->words[i].hash)], d, i);
+    return find_from(lx, lx->slot[slot_of(lx, d->words[i].key)], d, i);
 }
 
 size_t chaff_lexicon_count(const struct chaff_lexicon *lx, const struct chaff_doc *doc, const char **first)
@@ -275,7 +282,7 @@ size_t chaff_lexicon_match_at(const struct chaff_lexicon *lx, const struct chaff
 struct chaff_lexset {
     const struct chaff_lexicon *lx[CHAFF_LEXSET_MAX];
     size_t n;
-    uint64_t *h;         /* first-word hash of each used slot */
+    uint64_t *h;         /* first-word key of each used slot */
     uint32_t *row;       /* per slot: its row of heads, or UINT32_MAX if unused */
     int32_t *heads;      /* [row][lexicon]: that lexicon's chain for the hash, or -1 */
     uint32_t *mask;      /* [row]: a bit for each lexicon with a chain there */
@@ -336,13 +343,13 @@ chaff_err chaff_lexset_build(struct chaff_lexicon *const *lx, size_t n, struct c
             const struct entry *e = &lx[l]->e[k];
             if (e->prefix && e->n == 1)
                 continue; /* not chained */
-            size_t s = set_slot(set, e->h[0]);
+            size_t s = set_slot(set, e->k[0]);
             if (set->row[s] != UINT32_MAX)
                 continue;
-            set->h[s] = e->h[0];
+            set->h[s] = e->k[0];
             set->row[s] = rows;
             for (size_t m = 0; m < n; m++) {
-                int32_t head = lx[m]->slot[slot_of(lx[m], e->h[0])];
+                int32_t head = lx[m]->slot[slot_of(lx[m], e->k[0])];
                 set->heads[(size_t)rows * n + m] = head;
                 if (head >= 0)
                     set->mask[rows] |= 1u << m;
@@ -369,7 +376,7 @@ void chaff_lexset_count(const struct chaff_lexset *set, const struct chaff_doc *
     if (len && nw)
         memset(len, 0, n * nw * sizeof *len);
     for (size_t i = 0; i < nw; i++) {
-        size_t s = set_slot(set, doc->words[i].hash);
+        size_t s = set_slot(set, doc->words[i].key);
         uint32_t r = set->row[s];
         const int32_t *heads = r != UINT32_MAX ? set->heads + (size_t)r * n : NULL;
         /* only the lexicons with a chain for this word or a prefix

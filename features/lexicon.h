@@ -1,4 +1,7 @@
-/* lexicon.h: word lists and phrase lists, matched on normalised words. */
+/* lexicon.h: word lists and phrase lists, matched on normalised words. A
+ * word stretched or in leetspeak ("SUBSCRIBEEEE", "fr33", "ch3ck 0ut")
+ * matches an entry by its folded form (chaff_word_fold in doc.h); any
+ * other word must match as written. A prefix entry matches as written. */
 #ifndef CHAFF_LEXICON_H
 #define CHAFF_LEXICON_H
 

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "chaff_features.h"
+#include "doc.h"
 #include "lexicon.h"
 
 #define EPS 1e-9
@@ -513,6 +514,69 @@ static void generic_praise_should_count_engagement_bait(void **state)
     /* Portuguese without the accent, Spanish with it: quem ta vendo, dale
      * like -> 2 */
     assert_double_equal(feat(state, "quem ta vendo em 2026? dale like")[F_PRAISE], 2, EPS);
+}
+
+/* The folded form of a word: leetspeak digits read as letters in a word
+ * with letters, runs of one letter once; "disguised" only for leet or a run
+ * of three. */
+static void word_fold_should_undo_stretching_and_leetspeak(void **state)
+{
+    (void)state;
+    struct {
+        const char *in, *out;
+        int disguised;
+    } cases[] = {
+        {"subscribeeee", "subscribe", 1},
+        {"pleassssse", "please", 1},
+        {"fr33", "fre", 1},
+        {"ch3ck", "check", 1},
+        {"channel", "chanel", 0},
+        {"1000", "1000", 0},
+        {"4k", "ak", 1},
+        {"too", "to", 0},
+        {"goooood", "god", 1},
+        {"ok", "ok", 0},
+        {"a11y", "aiy", 1},
+        {"zzz", "z", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int32_t in[32], out[32], want[32];
+        size_t n = 0, nw = 0;
+        for (const char *p = cases[i].in; *p; p++)
+            in[n++] = (unsigned char)*p;
+        for (const char *p = cases[i].out; *p; p++)
+            want[nw++] = (unsigned char)*p;
+        int disguised = -1;
+        size_t m = chaff_word_fold(in, n, out, &disguised);
+        if (m != nw || memcmp(out, want, m * sizeof *out) != 0 || disguised != cases[i].disguised)
+            fail_msg("%s: got %zu code points, disguised %d; want %s, %d", cases[i].in, m, disguised, cases[i].out,
+                     cases[i].disguised);
+    }
+    /* Cyrillic stretched: даааа -> да */
+    int32_t ru[5] = {0x434, 0x430, 0x430, 0x430, 0x430}, out[5];
+    int disguised = 0;
+    assert_int_equal(chaff_word_fold(ru, 5, out, &disguised), 2);
+    assert_int_equal(out[1], 0x430);
+    assert_int_equal(disguised, 1);
+}
+
+/* Spam disguised against word lists: stretched and leetspeak words match
+ * the promotional lexicon as the plain words do; plain words still match
+ * only as written. */
+static void promo_should_see_through_stretched_and_leet_words(void **state)
+{
+    /* please / subscribe, my channel -> 2, however they are written */
+    assert_double_equal(feat(state, "please subscribe to my channel plz")[F_PROMO], 2, EPS);
+    assert_double_equal(feat(state, "PLEASSSSE SUBSCRIBEEEEE TO MY CHANNELLLLL PLZZZ")[F_PROMO], 2, EPS);
+    /* check out (word 1), my channel (word 3), subscribe (word 5), free
+     * (word 7) -> 4 */
+    assert_double_equal(feat(state, "ch3ck 0ut my ch4nnel, SUBSCRIBEEEE for fr33")[F_PROMO], 4, EPS);
+    /* "fre" and "chanel" are not disguised: they must match as written */
+    assert_double_equal(feat(state, "fre entry on my chanel")[F_PROMO], 0, EPS);
+    const char *first = NULL;
+    feat(state, "fr33 robux");
+    assert_int_equal(lex_matches(state, LEX_PROMO, &first), 1);
+    assert_string_equal(first, "free");
 }
 
 static void sentence_caps_share_should_be_half_without_cased_starts(void **state)
@@ -1034,11 +1098,8 @@ static void feature_set_hash_should_be_16_stable_hex_digits(void **state)
     static const struct {
         int version;
         const char *hash;
-    } shipped[] = {{1, "82f23a46392ac55a"},
-                   {2, "59b3d0587d0a5eaf"},
-                   {3, "59b3d0587d0a5eaf"},
-                   {4, "edf1259f78ec2b9c"},
-                   {6, "3cf4038cbe717bbd"}};
+    } shipped[] = {{1, "82f23a46392ac55a"}, {2, "59b3d0587d0a5eaf"}, {3, "59b3d0587d0a5eaf"},
+                   {4, "edf1259f78ec2b9c"}, {6, "3cf4038cbe717bbd"}, {7, "3cf4038cbe717bbd"}};
     const char *pinned = NULL;
     for (size_t i = 0; i < sizeof shipped / sizeof *shipped; i++) {
         if (shipped[i].version == CHAFF_FEATURE_SET_VERSION)
@@ -1400,6 +1461,8 @@ int main(void)
         cmocka_unit_test(lexicons_should_match_unspaced_scripts_and_more_languages),
         cmocka_unit_test(generic_praise_should_count_phrases),
         cmocka_unit_test(generic_praise_should_count_engagement_bait),
+        cmocka_unit_test(word_fold_should_undo_stretching_and_leetspeak),
+        cmocka_unit_test(promo_should_see_through_stretched_and_leet_words),
         cmocka_unit_test(sentence_caps_share_should_be_half_without_cased_starts),
         cmocka_unit_test(ends_with_terminal_should_skip_emoji_quotes_and_brackets),
         /* emoji */
