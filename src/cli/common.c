@@ -160,7 +160,9 @@ static int walk(struct cli_input *in, const char *dir)
             if (!p) {
                 rc = -1;
             } else {
-                snprintf(p, len, "%s/%s", dir, name);
+                size_t dl = strlen(dir);
+                /* "dir/" given: "dir/name", not "dir//name" */
+                snprintf(p, len, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", name);
                 /* lstat: a symlinked folder is not followed (no loops);
                  * a symlinked file is read */
                 struct stat st;

@@ -80,6 +80,17 @@ assert_rc 0 "eval (text report)"
 grep -qF "== pooled ($total comments)" out || fail "text report lacks '== pooled ($total comments)'"
 ok "text report: pooled over $total comments"
 
+# ---- a folder, given with and without its final slash, names its files once-slashed ----
+mkdir -p evdir/sub
+cp "${files[0]}" evdir/sub/a.jsonl
+for d in evdir evdir/; do
+    capture "$CHAFF" eval --model model "$d"
+    assert_rc 0 "eval $d"
+    assert_eq "$(grep '^== evdir' out | head -1)" "== evdir/sub/a.jsonl ($(nonblank_lines "${files[0]}") comments)" \
+        "eval $d: the file's name"
+done
+ok "eval DIR and DIR/ name the files they read as DIR/sub/a.jsonl"
+
 capture "$CHAFF" eval --json --model model "${files[0]}" "$ROOT/fixtures/heldout/human/no-such-topic.jsonl"
 assert_rc 2 "eval on an existing and a missing file"
 assert_err_has "no-such-topic.jsonl" "the error names the missing file"
