@@ -229,6 +229,8 @@ static int seen(const chaff_clusterer *cl, int64_t id)
 chaff_err chaff_clusterer_add(chaff_clusterer *cl, int64_t id, const char *norm, size_t len, const char *author)
 {
     uint32_t sig[CHAFF_CLUSTER_HASHES];
+    if (cl->finished)
+        return CHAFF_EINVAL;
     if (!chaff_minhash(norm, len, sig))
         return CHAFF_OK;
     return chaff_clusterer_add_minhash(cl, id, sig, author);
@@ -327,11 +329,11 @@ static int cmp_u64_pair(const void *a, const void *b)
 int chaff_clusterer_each(chaff_clusterer *cl, int (*fn)(const struct chaff_cluster_member *m, void *ud), void *ud)
 {
     size_t n = cl->n;
-    if (!n)
-        return 0;
     /* the index is done with: its memory goes first */
     free_index(cl);
     cl->finished = 1;
+    if (!n)
+        return 0;
     uint32_t *size = calloc(n, sizeof *size);
     uint32_t *authors = calloc(n, sizeof *authors);
     /* (root, author) pairs, sorted, to count distinct authors per root */

@@ -501,6 +501,7 @@ chaff_err chaff_store_add_cluster(chaff_store *st, int64_t run_id, int64_t comme
     rc = sqlite3_bind_text(q, 3, b.data, (int)b.len, SQLITE_STATIC);
     if (rc == SQLITE_OK)
         rc = step_done(q);
+    sqlite3_clear_bindings(q); /* the reason's buffer goes next */
     chaff_buf_free(&b);
     if (rc != SQLITE_OK)
         return db_err(st, rc, diag, "cannot update a score");

@@ -188,6 +188,15 @@ static void finish_scoring(struct score_state *s)
     s->busy = -1;
 }
 
+/* The run cannot go on: the records no thread has taken are left
+ * unscored (they will not be stored), and the workers are waited for. */
+static void cancel_scoring(struct score_state *s)
+{
+    if (s->busy >= 0)
+        atomic_store(&s->next, s->busy_n);
+    finish_scoring(s);
+}
+
 /* Stores batch b (n records, scored) in input order; 0, or 1 when the run
  * cannot go on. */
 static int store_batch(struct score_state *s, int b, int n)
@@ -265,7 +274,10 @@ static int flush_batch(struct score_state *s, int last)
     int failed = prev >= 0 && prev_n && store_batch(s, prev, prev_n);
     if (failed || last) {
         int pending = s->busy, pending_n = s->busy_n;
-        finish_scoring(s);
+        if (failed)
+            cancel_scoring(s);
+        else
+            finish_scoring(s);
         if (!failed && pending >= 0 && pending_n)
             failed = store_batch(s, pending, pending_n);
     }
@@ -517,7 +529,7 @@ int cmd_score(int argc, char **argv)
     if (!s->failed)
         flush_batch(s, 1);
     else
-        finish_scoring(s); /* no worker may outlive the batches */
+        cancel_scoring(s); /* no worker may outlive the batches */
     if (s->progress)
         show_progress(s, 1);
     const char *run_status = "done";

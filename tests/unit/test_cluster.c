@@ -135,8 +135,22 @@ static void distinct_comments_should_cost_a_few_hundred_bytes_each(void **state)
     assert_int_equal(g.n, 0);
     /* the clusters are final: the index is gone, and so are its bytes */
     assert_int_equal(chaff_clusterer_add(cl, N + 1, "one two three four five six seven", 33, NULL), CHAFF_EINVAL);
+    assert_int_equal(chaff_clusterer_add(cl, N + 2, "too short", 9, NULL), CHAFF_EINVAL);
     if (chaff_clusterer_bytes(cl) * 2 > bytes)
         fail_msg("%zu bytes once finished, %zu before", chaff_clusterer_bytes(cl), bytes);
+    chaff_clusterer_free(cl);
+}
+
+/* Listing an empty clusterer finishes it too. */
+static void an_empty_clusterer_should_refuse_comments_once_listed(void **state)
+{
+    (void)state;
+    chaff_clusterer *cl = NULL;
+    assert_int_equal(chaff_clusterer_new(&cl), CHAFF_OK);
+    struct got g = {.n = 0};
+    assert_int_equal(chaff_clusterer_each(cl, collect, &g), 0);
+    assert_int_equal(g.n, 0);
+    assert_int_equal(chaff_clusterer_add(cl, 1, "one two three four five six seven", 33, NULL), CHAFF_EINVAL);
     chaff_clusterer_free(cl);
 }
 
@@ -148,6 +162,7 @@ int main(void)
         cmocka_unit_test(short_comments_should_be_left_out),
         cmocka_unit_test(exact_copies_without_authors_should_count_none),
         cmocka_unit_test(distinct_comments_should_cost_a_few_hundred_bytes_each),
+        cmocka_unit_test(an_empty_clusterer_should_refuse_comments_once_listed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
