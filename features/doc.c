@@ -189,16 +189,32 @@ static int32_t leet_letter(int32_t c)
     }
 }
 
+/* "1st", "22nd", "3rd", "4th": digits and an ordinal suffix. */
+static int is_ordinal(const int32_t *c, size_t n)
+{
+    size_t k = 0;
+    while (k < n && c[k] >= '0' && c[k] <= '9')
+        k++;
+    if (k == 0 || n - k != 2)
+        return 0;
+    int32_t a = c[k], b = c[k + 1];
+    return (a == 's' && b == 't') || (a == 'n' && b == 'd') || (a == 'r' && b == 'd') || (a == 't' && b == 'h');
+}
+
 size_t chaff_word_fold(const int32_t *c, size_t n, int32_t *out, int *disguised)
 {
-    int letters = 0;
-    for (size_t i = 0; i < n && !letters; i++)
-        letters = chaff_cp_is_letter(c[i]);
+    /* leetspeak needs a word of three or more with two letters: "i7",
+     * "m3", "a4" and "t0" are model names and sizes as often as words,
+     * and "1st" is an ordinal */
+    size_t letters = 0;
+    for (size_t i = 0; i < n; i++)
+        letters += chaff_cp_is_letter(c[i]) != 0;
+    int leet_ok = n >= 3 && letters >= 2 && !is_ordinal(c, n);
     size_t m = 0, run = 0;
     int leet = 0, stretched = 0;
     for (size_t i = 0; i < n; i++) {
         int32_t x = c[i];
-        int32_t l = letters ? leet_letter(x) : 0;
+        int32_t l = leet_ok ? leet_letter(x) : 0;
         if (l) {
             x = l;
             leet = 1;
@@ -211,7 +227,8 @@ size_t chaff_word_fold(const int32_t *c, size_t n, int32_t *out, int *disguised)
         run = 1;
         out[m++] = x;
     }
-    *disguised = leet || stretched;
+    /* a run that folds to one letter ("III", "aaa", "zzz") is no word */
+    *disguised = leet || (stretched && m >= 2);
     return m;
 }
 

@@ -56,14 +56,17 @@ struct chaff_docbuf {
     size_t fold_cap;
 };
 
-/* The folded form of a word, which lexicon lookups use: in a word with
- * letters, the digits 0 1 3 4 5 7 read as o i e a s t ("fr33", "ch3ck"),
- * then every run of one letter counts once ("subscribeeee", "pleassse",
+/* The folded form of a word, which lexicon lookups use: in a word of three
+ * or more code points with at least two letters, not an ordinal ("1st"),
+ * the digits 0 1 3 4 5 7 read as o i e a s t ("fr33", "ch3ck", "0ut"), then
+ * every run of one letter counts once ("subscribeeee", "pleassse",
  * "channel" and "chanel" all fold alike). Writes the folded code points of
  * c[0..n) to out (room for n) and returns how many; *disguised gets 1 when
- * the word had a digit read as a letter or a run of three or more of one
- * letter: only such a word is matched by its folded form (a plain word
- * must match a lexicon entry as written, so "too" never stands for "to"). */
+ * a digit was read as a letter, or when a run of three or more of one
+ * letter folded into a word of two or more ("nooooo", not "III"): only
+ * such a word is matched by its folded form (a plain word must match a
+ * lexicon entry as written, so "too" never stands for "to", nor "i7" for
+ * "it"). */
 size_t chaff_word_fold(const int32_t *c, size_t n, int32_t *out, int *disguised);
 
 /* Analyses text[0..len) into d, using b's buffers. */

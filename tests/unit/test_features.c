@@ -532,12 +532,18 @@ static void word_fold_should_undo_stretching_and_leetspeak(void **state)
         {"ch3ck", "check", 1},
         {"channel", "chanel", 0},
         {"1000", "1000", 0},
-        {"4k", "ak", 1},
+        {"4k", "4k", 0},
         {"too", "to", 0},
         {"goooood", "god", 1},
         {"ok", "ok", 0},
         {"a11y", "aiy", 1},
-        {"zzz", "z", 1},
+        {"zzz", "z", 0},
+        {"i7", "i7", 0},
+        {"t0", "t0", 0},
+        {"1st", "1st", 0},
+        {"iii", "i", 0},
+        {"0ut", "out", 1},
+        {"nooooo", "no", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int32_t in[32], out[32], want[32];
@@ -573,6 +579,12 @@ static void promo_should_see_through_stretched_and_leet_words(void **state)
     assert_double_equal(feat(state, "ch3ck 0ut my ch4nnel, SUBSCRIBEEEE for fr33")[F_PROMO], 4, EPS);
     /* "fre" and "chanel" are not disguised: they must match as written */
     assert_double_equal(feat(state, "fre entry on my chanel")[F_PROMO], 0, EPS);
+    /* model names, ordinals and roman numerals are not disguises: World,
+     * War, III, and, the, i7, t0, 1st, m3 -> no first person, and only
+     * "war" (German's "was"), "and" and "the" are function words (3 of 9) */
+    const double *f = feat(state, "World War III and the i7 t0 1st m3");
+    assert_double_equal(f[F_FIRST_PERSON], 0, EPS);
+    assert_double_equal(f[F_FUNCTION_WORDS], 3.0 / 9.0, EPS);
     const char *first = NULL;
     feat(state, "fr33 robux");
     assert_int_equal(lex_matches(state, LEX_PROMO, &first), 1);
