@@ -257,13 +257,18 @@ static chaff_err push_word(struct tok *t, size_t from, size_t to)
     w->sent = (uint32_t)t->n_sent;
     w->gap_comma = 0;
     w->hash = chaff_fnv1a(t->d->norm + w->off, w->len);
-    /* the folded form: most words have no digit and no doubled letter,
-     * and fold to themselves */
+    /* the folded form: a word without a doubled letter and without both
+     * a digit and a letter (most words, and every number) folds to itself */
     const int32_t *c = b->ncp + from;
     size_t n = to - from;
-    int plain = 1;
-    for (size_t i = 0; i < n && plain; i++)
-        plain = !(c[i] >= '0' && c[i] <= '9') && (i == 0 || c[i] != c[i - 1]);
+    int doubled = 0, digit = 0, letter = 0;
+    for (size_t i = 0; i < n && !doubled; i++) {
+        int is_letter = chaff_cp_is_letter(c[i]);
+        doubled = is_letter && i > 0 && c[i] == c[i - 1];
+        digit |= c[i] >= '0' && c[i] <= '9';
+        letter |= is_letter;
+    }
+    int plain = !doubled && !(digit && letter);
     w->disguised = 0;
     w->key = w->hash;
     if (!plain) {

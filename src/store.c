@@ -89,15 +89,20 @@ static const char *const upgrade[] = {
     "DROP INDEX IF EXISTS comments_by_source_id;\n" COMMENT_IDENTITY_DDL CLUSTERS_AND_QUEUE_DDL,
 };
 
-/* A JSON string holding s, with invalid UTF-8 repaired: jansson refuses
- * it, and a reason cut at CHAFF_REASON_SIZE may end inside a character.
- * NULL when out of memory. */
+/* A reason as valid UTF-8 in b (the caller frees it): jansson and JSON
+ * refuse invalid UTF-8, and a reason cut at CHAFF_REASON_SIZE may end
+ * inside a character. */
+static chaff_err repaired(const char *s, struct chaff_buf *b)
+{
+    chaff_err err = chaff_utf8_sanitize(s, strlen(s), b, NULL);
+    return err ? err : chaff_buf_reserve(b, 0);
+}
+
+/* A JSON string holding s, repaired; NULL when out of memory. */
 static json_t *json_text(const char *s)
 {
     struct chaff_buf b = {0};
-    json_t *j = NULL;
-    if (chaff_utf8_sanitize(s, strlen(s), &b, NULL) == CHAFF_OK && chaff_buf_reserve(&b, 0) == CHAFF_OK)
-        j = json_stringn(b.data, b.len);
+    json_t *j = repaired(s, &b) == CHAFF_OK ? json_stringn(b.data, b.len) : NULL;
     chaff_buf_free(&b);
     return j;
 }
@@ -488,10 +493,8 @@ chaff_err chaff_store_add_cluster(chaff_store *st, int64_t run_id, int64_t comme
         return db_err(st, rc, diag, "cannot store a cluster");
     if (!reason)
         return CHAFF_OK;
-    /* repaired like the verdict's reasons: a reason cut at
-     * CHAFF_REASON_SIZE may end inside a character */
     struct chaff_buf b = {0};
-    if (chaff_utf8_sanitize(reason, strlen(reason), &b, NULL) != CHAFF_OK || chaff_buf_reserve(&b, 0) != CHAFF_OK) {
+    if (repaired(reason, &b) != CHAFF_OK) {
         chaff_buf_free(&b);
         return chaff_diagf(diag, CHAFF_ENOMEM, "%s: out of memory for a cluster's reason", st->path);
     }
