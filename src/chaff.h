@@ -77,8 +77,9 @@ CHAFF_API const char *chaff_action_name(int action);
 
 /* One comment's verdict; caller-owned, filled by chaff_score(). */
 struct chaff_verdict {
-    int label;                                          /* enum chaff_label: human when action is pass */
-    double p[CHAFF_NLABELS];                            /* probabilities, indexed by enum chaff_label */
+    int label;                                          /* enum chaff_label: the most probable class of p */
+    double p[CHAFF_NLABELS];                            /* probabilities, indexed by enum chaff_label, after the
+                                                           model's human weight (meta.json thresholds.human_weight) */
     int action;                                         /* enum chaff_action, from the thresholds */
     int n_reasons;                                      /* reasons filled, 0..CHAFF_MAX_REASONS */
     char reasons[CHAFF_MAX_REASONS][CHAFF_REASON_SIZE]; /* plain words */

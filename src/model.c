@@ -27,6 +27,7 @@ struct chaff_model {
     double lo[CHAFF_NFEATURES], hi[CHAFF_NFEATURES];
     double human_typical[CHAFF_NFEATURES];
     double review_at, hold_at;
+    double human_weight; /* meta.json thresholds.human_weight, default 1 */
     chaff_extractor *ex;
     int needs_ngrams;    /* meta.json says the model uses ngrams.bin */
     json_t *files;       /* meta.json's SHA-256 of each file, or NULL */
@@ -48,6 +49,11 @@ void chaff_model_thresholds(const chaff_model *m, double *review_at, double *hol
 {
     *review_at = m->review_at;
     *hold_at = m->hold_at;
+}
+
+double chaff_model_human_weight(const chaff_model *m)
+{
+    return m->human_weight;
 }
 
 double chaff_model_human_typical(const chaff_model *m, int i)
@@ -590,6 +596,15 @@ static chaff_err load_meta(const char *path, chaff_model *m, struct chaff_diag *
     }
     if (m->review_at > m->hold_at) {
         err = BAD("%s: thresholds: review_at %g is above hold_at %g", path, m->review_at, m->hold_at);
+        goto out;
+    }
+    json_t *hw = json_object_get(th, "human_weight");
+    m->human_weight = hw ? (json_is_number(hw) ? json_number_value(hw) : NAN) : 1;
+    if (!(m->human_weight >= 0.01 && m->human_weight <= 100)) {
+        if (json_is_number(hw))
+            err = BAD("%s: thresholds: human_weight %g is not a number from 0.01 to 100", path, m->human_weight);
+        else
+            err = BAD("%s: thresholds: human_weight is not a number from 0.01 to 100", path);
         goto out;
     }
     json_t *files = json_object_get(root, "files");

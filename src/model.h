@@ -69,6 +69,11 @@ const char *chaff_model_describe(const chaff_model *m);
 /* Thresholds in force. */
 void chaff_model_thresholds(const chaff_model *m, double *review_at, double *hold_at);
 
+/* The model's human weight (meta.json "thresholds": "human_weight",
+ * default 1): verdicts multiply P(human) by it and renormalise (a prior
+ * shift towards human, see chaff_verdict_decide). */
+double chaff_model_human_weight(const chaff_model *m);
+
 /* Typical (median) raw value of feature i among human training comments. */
 double chaff_model_human_typical(const chaff_model *m, int i);
 

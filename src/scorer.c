@@ -68,7 +68,7 @@ chaff_err chaff_score(chaff_scorer *s, const char *text, size_t len, struct chaf
     chaff_model_predict_ev(s->model, s->scaled, v->p, s->ev, s->no_reasons ? NULL : s->work);
     double review_at, hold_at;
     chaff_model_thresholds(s->model, &review_at, &hold_at);
-    chaff_verdict_decide(v, review_at, hold_at);
+    chaff_verdict_decide(v, chaff_model_human_weight(s->model), review_at, hold_at);
     if (!s->no_reasons)
         chaff_verdict_explain(s->model, s->ctx, s->raw, s->scaled, s->ev, s->work, v);
     return CHAFF_OK;

@@ -10,16 +10,23 @@
 /* Least drop in log-odds for a group to be named. */
 #define REASON_MIN_DROP 0.2
 
-void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold_at)
+void chaff_verdict_decide(struct chaff_verdict *v, double human_weight, double review_at, double hold_at)
 {
+    if (human_weight != 1) {
+        double h = human_weight * v->p[CHAFF_HUMAN], z = h + v->p[CHAFF_LOW_EFFORT] + v->p[CHAFF_MACHINE];
+        if (z > 0) {
+            v->p[CHAFF_HUMAN] = h / z;
+            v->p[CHAFF_LOW_EFFORT] /= z;
+            v->p[CHAFF_MACHINE] /= z;
+        }
+    }
     double flag = 1.0 - v->p[CHAFF_HUMAN];
     v->action = flag >= hold_at ? CHAFF_HOLD : flag >= review_at ? CHAFF_REVIEW : CHAFF_PASS;
-    /* the label agrees with the action: a comment that passes is human,
-     * one that does not is the likelier of the other classes */
-    if (v->action == CHAFF_PASS)
-        v->label = CHAFF_HUMAN;
-    else
-        v->label = v->p[CHAFF_MACHINE] > v->p[CHAFF_LOW_EFFORT] ? CHAFF_MACHINE : CHAFF_LOW_EFFORT;
+    v->label = CHAFF_HUMAN;
+    for (int c = CHAFF_HUMAN + 1; c < CHAFF_NLABELS; c++) {
+        if (v->p[c] > v->p[v->label])
+            v->label = c;
+    }
 }
 
 enum group {
@@ -245,23 +252,27 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
                            const double *ev, const double *work, struct chaff_verdict *v)
 {
     v->n_reasons = 0;
-    if (v->label == CHAFF_HUMAN)
-        return;
+    int label = v->label;
+    if (label == CHAFF_HUMAN) {
+        if (v->action == CHAFF_PASS)
+            return;
+        label = v->p[CHAFF_MACHINE] > v->p[CHAFF_LOW_EFFORT] ? CHAFF_MACHINE : CHAFF_LOW_EFFORT;
+    }
     /* drops are measured in the class's evidence (summed pairwise log-odds),
      * so that a confident verdict, whose probability has saturated, still
      * ranks its groups */
-    double base = ev[v->label];
+    double base = ev[label];
     /* a group with nothing to say about this comment cannot be a reason:
      * its words first, and the model re-scores only the groups that have
      * them (the costly part: one pass over the SVs per group) */
     char text[NGROUPS][CHAFF_REASON_SIZE];
     int can[NGROUPS];
     for (int g = 0; g < NGROUPS; g++)
-        can[g] = describe(g, v->label, ctx, raw, text[g], sizeof text[g]);
+        can[g] = describe(g, label, ctx, raw, text[g], sizeof text[g]);
     double e[NGROUPS][CHAFF_NLABELS], drop[NGROUPS];
     chaff_model_group_evidence(m, scaled, ev, can, work, e);
     for (int g = 0; g < NGROUPS; g++)
-        drop[g] = can[g] ? base - e[g][v->label] : -1;
+        drop[g] = can[g] ? base - e[g][label] : -1;
     while (v->n_reasons < CHAFF_MAX_REASONS) {
         int best = -1;
         for (int g = 0; g < NGROUPS; g++) {

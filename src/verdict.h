@@ -11,12 +11,15 @@
 #define CHAFF_REASON_GROUPS 12
 int chaff_reason_group(int feature);
 
-/* Fills action (from the thresholds on 1 - p[human]) and label of v from
- * v->p: human when the action is pass, else the likelier of low-effort
- * and machine, so that every flagged comment says what it is suspected of
- * and a model's review_at above 0.5 leans towards human (a wrongly flagged
- * person costs more than a missed bot). */
-void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold_at);
+/* Reweights v->p by the model's human weight w (P(human) times w, then
+ * all three renormalised to sum to 1: a prior shift, since a comment
+ * section holds more people than the training mix does, and a wrongly
+ * flagged person costs more than a missed bot), then fills the label, the
+ * most probable class of the reweighted p (ties: human, then low-effort),
+ * and the action, from the thresholds on 1 - p[human]. With w 1.5 and
+ * review_at 0.5 a comment is flagged when its unweighted P(not human) is
+ * at least 0.6 (up to rounding). */
+void chaff_verdict_decide(struct chaff_verdict *v, double human_weight, double review_at, double hold_at);
 
 /* Fills v->reasons for a non-human verdict. Method: the features fall in
  * groups (emoji, LLM-style wording, promotion, praise, polish, length,
@@ -26,7 +29,10 @@ void chaff_verdict_decide(struct chaff_verdict *v, double review_at, double hold
  * verdict's class most (in its evidence, the sum of its pairwise Platt
  * log-odds, by at least 0.2) are named, largest
  * first, each with the numbers behind it; groups with nothing concrete to
- * say (no emoji, no phrases) are passed over. Human verdicts get no reasons. */
+ * say (no emoji, no phrases) are passed over. The class explained is the
+ * label, or for a comment labelled human but flagged (its weighted human
+ * share is the largest but below 1 - review_at) the likelier of the other
+ * two; a human verdict that passes gets no reasons. */
 void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const double *raw, const double *scaled,
                            const double *ev, const double *work, struct chaff_verdict *v);
 /* raw and scaled: the comment's features; ev and work: from

@@ -36,6 +36,8 @@ static const char train_help[] =
     "                       share (data where one class posts the links)\n"
     "  --seed S             seed for sampling and libsvm's folds (default 1)\n"
     "  --review-at P, --hold-at P   thresholds stored in the model\n"
+    "  --human-weight W     verdicts multiply P(human) by W (0.01 to 100) and\n"
+    "                       renormalise (stored in the model; default 1)\n"
     "  --no-ngrams          no learned n-gram features (they stay 0)\n"
     "  --edit PAT           the final model leaves out the rows of inputs whose\n"
     "                       path contains PAT that the cross-validation\n"
@@ -222,7 +224,7 @@ static uint64_t xorshift(uint64_t *s)
 /* Keeps a deterministic sample of cap rows among rows [from, n), in order;
  * of the others, a sample of up to ngram_cap - cap more goes to r->extra,
  * for the n-gram tables. 0, or -1 without memory. */
-static int cap_rows(struct rows *r, size_t from, size_t cap, size_t ngram_cap, unsigned seed, const char *path)
+static int cap_rows(struct rows *r, size_t from, size_t cap, size_t ngram_cap, unsigned seed, const char *key)
 {
     size_t m = r->n - from;
     if (m <= cap)
@@ -246,7 +248,11 @@ static int cap_rows(struct rows *r, size_t from, size_t cap, size_t ngram_cap, u
         r->extra = e;
         r->extra_cap = c;
     }
-    uint64_t s = chaff_fnv1a(path, strlen(path)) ^ (0x9E3779B97F4A7C15ULL * (seed + 1));
+    /* key: the file's SHA-256 (its path for stdin), so that the sample
+     * depends on what the file holds, not on the path that names it:
+     * ../shared/corpus/train/x.tsv and /work/shared/corpus/train/x.tsv give
+     * the same model, and two files never share a sample by their names */
+    uint64_t s = chaff_fnv1a(key, strlen(key)) ^ (0x9E3779B97F4A7C15ULL * (seed + 1));
     if (!s)
         s = 1;
     for (size_t i = 0; i < m; i++)
@@ -310,6 +316,7 @@ int cmd_train(int argc, char **argv)
                                          {"seed", required_argument, NULL, 's'},
                                          {"review-at", required_argument, NULL, 'r'},
                                          {"hold-at", required_argument, NULL, 'H'},
+                                         {"human-weight", required_argument, NULL, 'W'},
                                          {"verbose", no_argument, NULL, 'v'},
                                          {"edit", required_argument, NULL, 'E'},
                                          {"no-ngrams", no_argument, NULL, 'N'},
@@ -324,7 +331,7 @@ int cmd_train(int argc, char **argv)
     const char *strip[16], *edit[16];
     unsigned char *editable = NULL;
     int nweights = 0, nstrip = 0, nedit = 0, c, use_ngrams = 1;
-    double review_at = CHAFF_DEFAULT_REVIEW_AT, hold_at = CHAFF_DEFAULT_HOLD_AT;
+    double review_at = CHAFF_DEFAULT_REVIEW_AT, hold_at = CHAFF_DEFAULT_HOLD_AT, human_weight = 1;
     to.seed = 1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -396,6 +403,14 @@ int cmd_train(int argc, char **argv)
                 hold_at = v;
             break;
         }
+        case 'W':
+            if (cli_parse_positive("--human-weight", optarg, &human_weight))
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
+            if (!(human_weight >= 0.01 && human_weight <= 100)) {
+                cli_error("--human-weight: expected a number from 0.01 to 100, got '%s'", optarg);
+                return train_args_done(&in, weights, nweights, EXIT_FAIL);
+            }
+            break;
         case 'w': {
             const char *eq = strrchr(optarg, '=');
             int times = eq ? atoi(eq + 1) : 0;
@@ -481,7 +496,10 @@ int cmd_train(int argc, char **argv)
             break;
         }
         size_t extra_from = rows.nextra;
-        if (cap && cap_rows(&rows, from, cap, use_ngrams ? ngram_cap : cap, to.seed, in.paths[i])) {
+        char sha[65] = "";
+        if (strcmp(in.paths[i], "-") != 0)
+            chaff_sha256_file(in.paths[i], sha);
+        if (cap && cap_rows(&rows, from, cap, use_ngrams ? ngram_cap : cap, to.seed, sha[0] ? sha : in.paths[i])) {
             cli_error("out of memory");
             status = EXIT_FAIL;
             break;
@@ -521,9 +539,6 @@ int cmd_train(int argc, char **argv)
         size_t per[CHAFF_NLABELS] = {0};
         for (size_t k = from; k < from + kept; k++)
             per[rows.y[k]]++;
-        char sha[65] = "";
-        if (strcmp(in.paths[i], "-") != 0)
-            chaff_sha256_file(in.paths[i], sha);
         json_array_append_new(inputs, json_pack("{s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I}, s:I, s:i}", "path",
                                                 in.paths[i], "sha256", sha, "records", (json_int_t)counts.read, "bad",
                                                 (json_int_t)counts.bad, "used", "human", (json_int_t)per[0],
@@ -547,7 +562,9 @@ int cmd_train(int argc, char **argv)
         json_object_set_new(meta, "inputs", inputs);
         json_object_set_new(meta, "cap_per_file", json_integer((json_int_t)cap));
         json_object_set_new(meta, "ngram_cap_per_file", json_integer((json_int_t)ngram_cap));
-        json_object_set_new(meta, "thresholds", json_pack("{s:f, s:f}", "review_at", review_at, "hold_at", hold_at));
+        json_object_set_new(
+            meta, "thresholds",
+            json_pack("{s:f, s:f, s:f}", "review_at", review_at, "hold_at", hold_at, "human_weight", human_weight));
         struct chaff_train_result res = {0};
         struct chaff_ngrams *ngrams = NULL;
         chaff_err err = CHAFF_OK;
@@ -614,8 +631,8 @@ int cmd_train(int argc, char **argv)
 static const char eval_help[] = "usage: chaff eval [--model DIR] [--json] [OPTIONS] FILE|DIR...\n"
                                 "Scores labelled comments and prints, per input file and pooled: the confusion\n"
                                 "matrix, per-class precision, recall and F1, macro-F1 (over the classes present),\n"
-                                "accuracy, the share of humans flagged (labelled low-effort or machine) and held,\n"
-                                "and the share of non-humans caught.\n"
+                                "accuracy, the share of humans flagged (labelled low-effort or machine), acted\n"
+                                "on (action review or hold) and held, and the share of non-humans caught.\n"
                                 "  --model DIR, --review-at P, --hold-at P, reader options as for chaff score\n";
 
 struct eval_file {
@@ -665,9 +682,11 @@ static json_t *metrics_json(const char *name, const struct eval_file *f)
         json_array_append_new(
             cm, json_pack("[I,I,I]", (json_int_t)f->c.m[t][0], (json_int_t)f->c.m[t][1], (json_int_t)f->c.m[t][2]));
     double held = m.support[0] ? (double)f->human_held / (double)m.support[0] : 0;
-    return json_pack("{s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:o, s:o}", "input", name, "n", (json_int_t)m.n, "macro_f1",
-                     m.macro_f1, "accuracy", m.accuracy, "humans_flagged", m.humans_flagged, "humans_held", held,
-                     "nonhuman_caught", m.nonhuman_caught, "per_class", per, "confusion_truth_by_predicted", cm);
+    double acted = m.support[0] ? (double)(f->human_held + f->human_review) / (double)m.support[0] : 0;
+    return json_pack("{s:s, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:o, s:o}", "input", name, "n", (json_int_t)m.n,
+                     "macro_f1", m.macro_f1, "accuracy", m.accuracy, "humans_flagged", m.humans_flagged,
+                     "humans_acted_on", acted, "humans_held", held, "nonhuman_caught", m.nonhuman_caught, "per_class",
+                     per, "confusion_truth_by_predicted", cm);
 }
 
 static void metrics_text(const char *name, const struct eval_file *f)
@@ -685,7 +704,8 @@ static void metrics_text(const char *name, const struct eval_file *f)
     }
     printf("  macro-F1 %.3f  accuracy %.3f", m.macro_f1, m.accuracy);
     if (m.support[0])
-        printf("  humans flagged %.1f%%  humans held %.1f%%", 100 * m.humans_flagged,
+        printf("  humans flagged %.1f%%  acted on %.1f%%  held %.1f%%", 100 * m.humans_flagged,
+               100.0 * (double)(f->human_held + f->human_review) / (double)m.support[0],
                100.0 * (double)f->human_held / (double)m.support[0]);
     if (m.n > m.support[0])
         printf("  non-humans caught %.1f%%", 100 * m.nonhuman_caught);

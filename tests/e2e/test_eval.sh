@@ -55,6 +55,14 @@ for f, path in zip(rep["files"], paths):
     acc = cm[t][t] / n_lines
     if abs(f["accuracy"] - acc) > 1e-4:
         bad.append("%s: accuracy %r, want %d/%d" % (path, f["accuracy"], cm[t][t], n_lines))
+    if truth == "human":
+        # flagged counts labels; acted on counts actions review and hold
+        acts = [json.loads(l)["action"] for l in open("human.filter.jsonl")]
+        for key, want in (("humans_flagged", (n_lines - cm[0][0]) / n_lines),
+                          ("humans_acted_on", sum(a != "pass" for a in acts) / n_lines),
+                          ("humans_held", acts.count("hold") / n_lines)):
+            if abs(f[key] - want) > 1e-4:
+                bad.append("%s: %s %r, want %r from chaff filter" % (path, key, f[key], want))
     for r in range(3):
         for p in range(3):
             pooled_want[r][p] += cm[r][p]

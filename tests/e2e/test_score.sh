@@ -40,11 +40,12 @@ for rec, row in zip(recs, rows):
     p = [ph, pl, pm]
     if abs(sum(p) - 1) > 1e-6 or min(p) < 0:
         problems.append("comment %s: probabilities %r do not sum to 1" % (sid, p))
-    # verdict.c: hold when P(not human) >= hold_at, else review when >= review_at;
-    # human exactly when passed, else the likelier of low-effort and machine
+    # verdict.c: the stored probabilities are the weighted ones; hold when
+    # P(not human) >= hold_at, else review when >= review_at; the label is
+    # the most probable class (ties: human, then low-effort)
     flag = 1.0 - ph
     want_action = "hold" if flag >= hold_at else "review" if flag >= review_at else "pass"
-    want_label = "human" if want_action == "pass" else "machine" if pm > pl else "low-effort"
+    want_label = labels[max(range(3), key=lambda k: (p[k], -k))]
     if label != want_label:
         problems.append("comment %s: label %s, want %s for %r" % (sid, label, want_label, p))
     if action != want_action:

@@ -90,6 +90,16 @@ sys.exit(1 if bad else 0)
 PY
 ok "--cap 10 keeps min(10, records) rows of each file, the same rows every time"
 
+# ---- the sample depends on the files, not on the paths they are given by ----
+ln -s "$L" fixtures-alias
+alias_inputs=()
+for f in "${inputs[@]}"; do alias_inputs+=("fixtures-alias/${f#"$L"/}"); done
+capture "$CHAFF" train -o capped3 --cap 10 --C 4 --gamma 0.02 "${alias_inputs[@]}"
+assert_rc 0 "train --cap 10 through a relative path"
+cmp -s capped/model.svm capped3/model.svm ||
+    fail "--cap 10 kept other rows when the same files were named by another path"
+ok "--cap 10 keeps the same rows whatever path names the files"
+
 # ---- a single class cannot be trained ----
 capture "$CHAFF" train -o single "$L/human/chess.jsonl"
 assert_rc 2 "train on human comments only"
@@ -191,6 +201,39 @@ capture "$CHAFF" train -o edbad --edit "" "${np[@]}"
 assert_rc 2 "--edit with an empty pattern"
 assert_eq "$(cat err)" "chaff: --edit: expected a path pattern (at most 16 of them), got ''" "the error says why"
 ok "--edit PAT: misclassified rows of the matching inputs leave the final model, with fewer SVs"
+
+# ---- --human-weight: stored in meta.json, applied to every verdict ----
+capture "$CHAFF" train -o hw --C 4 --gamma 0.02 --human-weight 2 "${inputs[@]}"
+assert_rc 0 "train --human-weight 2"
+cmp -s a/model.svm hw/model.svm || fail "--human-weight changed the trained model.svm"
+python3 -c 'import json,sys; t = json.load(open("hw/meta.json"))["thresholds"]; sys.exit(t["human_weight"] != 2)' ||
+    fail "meta.json thresholds.human_weight is not 2"
+printf '%s\n' "great video" "As an AI language model I think this is truly a pivotal moment." \
+    "ref was blind, 2 pens not given" "check out my channel for free giveaways" >hw.txt
+"$CHAFF" filter --model a --format text hw.txt >hw1.jsonl
+"$CHAFF" filter --model hw --format text hw.txt >hw2.jsonl
+python3 - hw1.jsonl hw2.jsonl <<'PY' || fail "--human-weight 2 did not give P(human) 2h / (2h + 1 - h) (see above)"
+import json, sys
+bad = []
+for a, b in zip(open(sys.argv[1]), open(sys.argv[2])):
+    a, b = json.loads(a), json.loads(b)
+    h = a["p"]["human"]
+    want = 2 * h / (2 * h + 1 - h)
+    if abs(b["p"]["human"] - want) > 2e-4:
+        bad.append("P(human) %s weighted by 2 is %s, want %.4f" % (h, b["p"]["human"], want))
+    if b["label"] != max(b["p"], key=b["p"].get):
+        bad.append("label %s is not the most probable of %r" % (b["label"], b["p"]))
+for x in bad:
+    print("  " + x, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+capture "$CHAFF" train -o hwbad --human-weight 200 "${inputs[@]}"
+assert_rc 2 "train --human-weight 200"
+assert_eq "$(cat err)" "chaff: --human-weight: expected a number from 0.01 to 100, got '200'" "the error says why"
+capture "$CHAFF" train -o hwbad --human-weight heavy "${inputs[@]}"
+assert_rc 2 "train --human-weight heavy"
+assert_eq "$(cat err)" "chaff: --human-weight: expected a positive number, got 'heavy'" "the error says why"
+ok "--human-weight W: the same model.svm, W in meta.json, P(human) weighted by W in every verdict"
 
 # (an existing file first and a --weight: under the sanitizers a leak on
 # this error path would turn the status into LeakSanitizer's)

@@ -314,6 +314,7 @@ static const struct bad_case bad_cases[] = {
     {"missing-meta", CHAFF_EMODEL, "meta.json", 0, "cannot open: No such file or directory"},
     {"meta-not-json", CHAFF_EMODEL, "meta.json", 8, "invalid JSON"},
     {"bad-thresholds", CHAFF_EMODEL, "meta.json", 0, "thresholds must lie between 0 and 1"},
+    {"bad-human-weight", CHAFF_EMODEL, "meta.json", 0, "thresholds: human_weight 0 is not a number from 0.01 to 100"},
     {"other-feature-set", CHAFF_EMISMATCH, "meta.json", 0, "the model was built for feature set "},
 };
 
@@ -387,6 +388,46 @@ static void scorer_without_reasons_should_give_the_same_verdicts_and_no_reasons(
         assert_true(c.n_reasons > 0);
     chaff_scorer_free(on);
     chaff_scorer_free(off);
+    chaff_model_free(m);
+}
+
+/* A verdict labelled human but sent to review (review_at 0 reviews every
+ * comment) says what it is suspected of; one that passes says nothing. */
+static void verdict_should_give_reasons_to_a_human_label_under_review(void **state)
+{
+    (void)state;
+    chaff_model *m = NULL;
+    struct chaff_diag d = {""};
+    assert_int_equal(chaff_model_load(BAD_MODELS "/valid", &m, &d), CHAFF_OK);
+    chaff_scorer *s = NULL;
+    assert_int_equal(chaff_scorer_new(m, &s), CHAFF_OK);
+    static const char *const texts[] = {
+        "lol no, the ref was blind in the 80th minute",
+        "my nan had one of these in 1987 and it still works, the hinge is the only bit that went",
+        "first!!! check out my channel \U0001F525\U0001F525 free giveaway",
+    };
+    int humans_reviewed = 0, humans_passed = 0;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        struct chaff_verdict v;
+        assert_int_equal(chaff_model_set_thresholds(m, 0.5, 0.85), CHAFF_OK);
+        assert_int_equal(chaff_score(s, texts[i], strlen(texts[i]), &v), CHAFF_OK);
+        if (v.label == CHAFF_HUMAN && v.action == CHAFF_PASS) {
+            assert_int_equal(v.n_reasons, 0);
+            humans_passed++;
+        }
+        assert_int_equal(chaff_model_set_thresholds(m, 0, 1), CHAFF_OK);
+        assert_int_equal(chaff_score(s, texts[i], strlen(texts[i]), &v), CHAFF_OK);
+        assert_int_equal(v.action, CHAFF_REVIEW);
+        if (v.label == CHAFF_HUMAN) {
+            if (v.n_reasons == 0)
+                fail_msg("'%s': labelled human and reviewed, but no reasons", texts[i]);
+            humans_reviewed++;
+        }
+    }
+    /* the tiny model calls at least one of them human */
+    assert_true(humans_reviewed > 0);
+    assert_true(humans_passed > 0);
+    chaff_scorer_free(s);
     chaff_model_free(m);
 }
 
@@ -575,7 +616,7 @@ static void model_should_predict_a_hand_made_linear_model_exactly(void **state)
     struct chaff_verdict v;
     memset(&v, 0, sizeof v);
     memcpy(v.p, p, sizeof v.p);
-    chaff_verdict_decide(&v, 0.5, 0.85);
+    chaff_verdict_decide(&v, 1, 0.5, 0.85);
     assert_int_equal(v.label, CHAFF_MACHINE);
     assert_int_equal(v.action, CHAFF_HOLD);
     chaff_model_free(m);
@@ -655,7 +696,7 @@ static void set_thresholds_should_accept_only_ordered_values_in_0_1(void **state
     chaff_model_free(m);
 }
 
-static struct chaff_verdict decide(double ph, double pl, double pm, double review_at, double hold_at)
+static struct chaff_verdict decide_w(double ph, double pl, double pm, double w, double review_at, double hold_at)
 {
     struct chaff_verdict v;
     memset(&v, 0, sizeof v);
@@ -664,28 +705,75 @@ static struct chaff_verdict decide(double ph, double pl, double pm, double revie
     v.p[CHAFF_HUMAN] = ph;
     v.p[CHAFF_LOW_EFFORT] = pl;
     v.p[CHAFF_MACHINE] = pm;
-    chaff_verdict_decide(&v, review_at, hold_at);
+    chaff_verdict_decide(&v, w, review_at, hold_at);
     return v;
 }
 
-static void verdict_decide_should_label_by_action(void **state)
+static struct chaff_verdict decide(double ph, double pl, double pm, double review_at, double hold_at)
+{
+    return decide_w(ph, pl, pm, 1, review_at, hold_at);
+}
+
+static void verdict_decide_should_label_the_most_probable_class(void **state)
 {
     (void)state;
     assert_int_equal(decide(0.625, 0.25, 0.125, 0.5, 0.75).label, CHAFF_HUMAN);
     assert_int_equal(decide(0.25, 0.5, 0.25, 0.5, 0.75).label, CHAFF_LOW_EFFORT);
     assert_int_equal(decide(0.125, 0.25, 0.625, 0.5, 0.75).label, CHAFF_MACHINE);
-    /* human is the most probable class, but 0.625 is not human: flagged,
-     * and labelled with the likelier of the others */
-    assert_int_equal(decide(0.375, 0.25, 0.375 - 0.0625, 0.5, 0.75).label, CHAFF_MACHINE);
-    assert_int_equal(decide(0.375, 0.375 - 0.0625, 0.25, 0.5, 0.75).label, CHAFF_LOW_EFFORT);
-    /* a review threshold above 0.5 leans towards human: machine is the most
-     * probable class but 0.5625 < 0.625, so the comment passes as human */
-    assert_int_equal(decide(0.4375, 0, 0.5625, 0.625, 0.75).label, CHAFF_HUMAN);
-    assert_int_equal(decide(0.375, 0, 0.625, 0.625, 0.75).label, CHAFF_MACHINE);
-    /* ties between the flagged classes go to low-effort */
+    /* human is the most probable class though 0.625 is not human: the
+     * label stays human, the action is review */
+    struct chaff_verdict v = decide(0.375, 0.25, 0.375 - 0.0625, 0.5, 0.75);
+    assert_int_equal(v.label, CHAFF_HUMAN);
+    assert_int_equal(v.action, CHAFF_REVIEW);
+    /* a review threshold above 0.5: machine is the most probable class
+     * (0.5625) but below 0.625, so it is labelled machine and passes */
+    v = decide(0.4375, 0, 0.5625, 0.625, 0.75);
+    assert_int_equal(v.label, CHAFF_MACHINE);
+    assert_int_equal(v.action, CHAFF_PASS);
+    /* ties go to human, then low-effort */
     assert_int_equal(decide(0.25, 0.375, 0.375, 0.5, 0.75).label, CHAFF_LOW_EFFORT);
+    assert_int_equal(decide(0.375, 0.375, 0.25, 0.5, 0.75).label, CHAFF_HUMAN);
+    assert_int_equal(decide(0.375, 0.25, 0.375, 0.5, 0.75).label, CHAFF_HUMAN);
     /* reasons are not decide's business */
     assert_int_equal(decide(0.125, 0.25, 0.625, 0.5, 0.75).n_reasons, 0);
+}
+
+static void verdict_decide_should_weigh_human_before_deciding(void **state)
+{
+    (void)state;
+    /* w 1.5: (0.375, 0.125, 0.5) -> (0.5625, 0.125, 0.5) / 1.1875 =
+     * (9/19, 2/19, 8/19): human is now the most probable class, and its
+     * flag 10/19 is above review_at 0.5 */
+    struct chaff_verdict v = decide_w(0.375, 0.125, 0.5, 1.5, 0.5, 0.9);
+    assert_near(v.p[CHAFF_HUMAN], 9.0 / 19, 1e-15);
+    assert_near(v.p[CHAFF_LOW_EFFORT], 2.0 / 19, 1e-15);
+    assert_near(v.p[CHAFF_MACHINE], 8.0 / 19, 1e-15);
+    assert_int_equal(v.label, CHAFF_HUMAN);
+    assert_int_equal(v.action, CHAFF_REVIEW);
+    /* unweighted it is machine */
+    assert_int_equal(decide(0.375, 0.125, 0.5, 0.5, 0.9).label, CHAFF_MACHINE);
+    /* unweighted P(not human) 0.6 is the line for w 1.5 and review_at 0.5:
+     * (0.375, 0, 0.625) -> (0.5625, 0, 0.625) / 1.1875, machine 0.526,
+     * flagged; (0.4375, 0, 0.5625) -> (0.65625, 0, 0.5625) / 1.21875,
+     * human 0.538, passes */
+    v = decide_w(0.375, 0, 0.625, 1.5, 0.5, 0.9);
+    assert_near(v.p[CHAFF_MACHINE], 0.625 / 1.1875, 1e-15);
+    assert_int_equal(v.label, CHAFF_MACHINE);
+    assert_int_equal(v.action, CHAFF_REVIEW);
+    v = decide_w(0.4375, 0, 0.5625, 1.5, 0.5, 0.9);
+    assert_near(v.p[CHAFF_HUMAN], 0.65625 / 1.21875, 1e-15);
+    assert_int_equal(v.label, CHAFF_HUMAN);
+    assert_int_equal(v.action, CHAFF_PASS);
+    /* the probabilities still sum to 1; w 1 leaves them alone */
+    v = decide_w(0.2, 0.3, 0.5, 3, 0.5, 0.9);
+    assert_near(v.p[CHAFF_HUMAN] + v.p[CHAFF_LOW_EFFORT] + v.p[CHAFF_MACHINE], 1, 1e-15);
+    assert_near(v.p[CHAFF_HUMAN], 3.0 / 7, 1e-15); /* 0.6 / (0.6 + 0.3 + 0.5) */
+    v = decide_w(0.2, 0.3, 0.5, 1, 0.5, 0.9);
+    assert_true(v.p[CHAFF_HUMAN] == 0.2 && v.p[CHAFF_LOW_EFFORT] == 0.3 && v.p[CHAFF_MACHINE] == 0.5);
+    /* a certain verdict stays certain: (0, 0, 1) has nothing to weigh */
+    v = decide_w(0, 0, 1, 1.5, 0.5, 0.9);
+    assert_true(v.p[CHAFF_MACHINE] == 1);
+    assert_int_equal(v.action, CHAFF_HOLD);
 }
 
 static void verdict_decide_should_act_on_the_share_that_is_not_human(void **state)
@@ -877,7 +965,9 @@ int main(void)
         cmocka_unit_test(model_load_should_refuse_what_is_not_a_model_folder),
         cmocka_unit_test(model_should_predict_a_hand_made_linear_model_exactly),
         cmocka_unit_test(set_thresholds_should_accept_only_ordered_values_in_0_1),
-        cmocka_unit_test(verdict_decide_should_label_by_action),
+        cmocka_unit_test(verdict_decide_should_label_the_most_probable_class),
+        cmocka_unit_test(verdict_decide_should_weigh_human_before_deciding),
+        cmocka_unit_test(verdict_should_give_reasons_to_a_human_label_under_review),
         cmocka_unit_test(strip_links_should_drop_urls_and_mentions_only),
         cmocka_unit_test(verdict_decide_should_act_on_the_share_that_is_not_human),
         cmocka_unit_test(dense_prediction_should_agree_with_libsvm),
