@@ -591,6 +591,47 @@ static void promo_should_see_through_stretched_and_leet_words(void **state)
     assert_string_equal(first, "free");
 }
 
+static void hedges_should_count_assistant_leftovers(void **state)
+{
+    /* "as an ai language model" (word 1) and "don't have personal
+     * opinions" (word 8) -> 2 */
+    assert_double_equal(
+        feat(state, "As an AI language model, I don't have personal opinions, but this phone looks great.")[F_HEDGES],
+        2, EPS);
+    const char *first = NULL;
+    assert_int_equal(lex_matches(state, LEX_HEDGES, &first), 2);
+    assert_string_equal(first, "as an ai language model");
+    /* "as an ai i" reads through the comma: 1 */
+    assert_double_equal(feat(state, "As an AI, I can't watch videos, but this sounds fascinating.")[F_HEDGES], 1, EPS);
+    /* the same in Russian and French: one each */
+    assert_double_equal(feat(state, "Как языковая модель, я не могу смотреть видео.")[F_HEDGES], 1, EPS);
+    assert_double_equal(feat(state, "En tant qu'IA, je n'ai pas d'avis.")[F_HEDGES], 1, EPS);
+    /* people talking about AI, models, browsing or their own experience: 0 */
+    static const char *const people[] = {
+        "I'm an AI researcher and this benchmark is junk",
+        "I am an AI engineer, the demo was staged",
+        "As an artificial intelligence researcher I disagree",
+        "ChatGPT works well as a language model but not as a search engine",
+        "the language model in the app kept hallucinating street names",
+        "I'm unable to browse the site on mobile since the update",
+        "My phone can't browse the internet after the update",
+        "Here's a comment I left on the council page last week",
+        "As of my last update the app still crashes",
+        "I don't have personal experiences with the brand, my sister does",
+        "I don't have personal feelings about him either way",
+        "el sistema funciona como modelo de lenguaje, nada más",
+        "taugt als Sprachmodell, aber nicht als Suchmaschine",
+    };
+    for (size_t i = 0; i < sizeof people / sizeof *people; i++) {
+        double h = feat(state, people[i])[F_HEDGES];
+        if (h != 0)
+            fail_msg("%s: %g hedges, want 0", people[i], h);
+    }
+    /* sub 4 sub: a request for subscribers, as sub4sub and sub for sub */
+    assert_double_equal(feat(state, "sub 4 sub anyone?")[F_PROMO], 1, EPS);
+    assert_double_equal(feat(state, "sub 4 sub anyone?")[F_PRAISE], 1, EPS);
+}
+
 static void sentence_caps_share_should_be_half_without_cased_starts(void **state)
 {
     /* starts H (upper), h (lower), F (upper) -> 2/3 */
@@ -1110,8 +1151,8 @@ static void feature_set_hash_should_be_16_stable_hex_digits(void **state)
     static const struct {
         int version;
         const char *hash;
-    } shipped[] = {{1, "82f23a46392ac55a"}, {2, "59b3d0587d0a5eaf"}, {3, "59b3d0587d0a5eaf"},
-                   {4, "edf1259f78ec2b9c"}, {6, "3cf4038cbe717bbd"}, {7, "3cf4038cbe717bbd"}};
+    } shipped[] = {{1, "82f23a46392ac55a"}, {2, "59b3d0587d0a5eaf"}, {3, "59b3d0587d0a5eaf"}, {4, "edf1259f78ec2b9c"},
+                   {6, "3cf4038cbe717bbd"}, {7, "3cf4038cbe717bbd"}, {8, "a1af4c1dcbe0a026"}};
     const char *pinned = NULL;
     for (size_t i = 0; i < sizeof shipped / sizeof *shipped; i++) {
         if (shipped[i].version == CHAFF_FEATURE_SET_VERSION)
@@ -1475,6 +1516,7 @@ int main(void)
         cmocka_unit_test(generic_praise_should_count_engagement_bait),
         cmocka_unit_test(word_fold_should_undo_stretching_and_leetspeak),
         cmocka_unit_test(promo_should_see_through_stretched_and_leet_words),
+        cmocka_unit_test(hedges_should_count_assistant_leftovers),
         cmocka_unit_test(sentence_caps_share_should_be_half_without_cased_starts),
         cmocka_unit_test(ends_with_terminal_should_skip_emoji_quotes_and_brackets),
         /* emoji */
