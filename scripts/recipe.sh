@@ -14,11 +14,15 @@
 # 0.705, fixtures/heldout 0.955 against 0.961.
 chaff_recipe_params=(--C 8 --gamma 0.15)
 
-# --review-at 0.6: flag a comment only when it is at least 60% likely not to
-# be human (the label follows the action); on fixtures/heldout this keeps
-# macro-F1 at 0.966 (0.969 at 0.5) and flags 1.7% of humans instead of 2.8%.
+# --human-weight 1.5 --review-at 0.5: verdicts weigh P(human) by 1.5 before
+# deciding (a prior shift: comment sections hold more people than the
+# training mix), so the label, the most probable class, leans towards human,
+# and a comment is flagged when its unweighted P(not human) is at
+# least 0.6 (up to rounding). On fixtures/heldout this keeps macro-F1 at
+# 0.962 (0.964 unweighted) and flags 2.3% of humans instead of 3.3%; on
+# ../shared/eval/dev 10.6% instead of 13.1%.
 # --balance-links (added by the callers): in the corpus, humans post the
 # links and @mentions (68% of human tweets, 10% of machine ones); without it
 # the model flagged 26% of dev human tweets once their links were removed (9%
 # with them). See README.
-chaff_recipe=(--seed 1 --cap 3000 --weight fixtures=2 --review-at 0.6)
+chaff_recipe=(--seed 1 --cap 3000 --weight fixtures=2 --human-weight 1.5 --review-at 0.5)
