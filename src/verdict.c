@@ -284,4 +284,10 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
         drop[best] = -1;
         memcpy(v->reasons[v->n_reasons++], text[best], sizeof text[best]);
     }
+    /* a verdict no single group explains (short comments, whose every
+     * feature is near its typical value) still says so */
+    if (!v->n_reasons)
+        snprintf(v->reasons[v->n_reasons++], sizeof v->reasons[0],
+                 "no single feature stands out: the style as a whole is closer to %s comments",
+                 label == CHAFF_MACHINE ? "machine-written" : "spam and low-effort");
 }

@@ -29,7 +29,8 @@ void chaff_verdict_decide(struct chaff_verdict *v, double human_weight, double r
  * verdict's class most (in its evidence, the sum of its pairwise Platt
  * log-odds, by at least 0.2) are named, largest
  * first, each with the numbers behind it; groups with nothing concrete to
- * say (no emoji, no phrases) are passed over. The class explained is the
+ * say (no emoji, no phrases) are passed over. When no group qualifies, the
+ * one reason says that no single feature stands out. The class explained is the
  * label, or for a comment labelled human but flagged (its weighted human
  * share is the largest but below 1 - review_at) the likelier of the other
  * two; a human verdict that passes gets no reasons. */

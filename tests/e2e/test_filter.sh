@@ -165,3 +165,25 @@ assert_eq "$(cat out)" "$(sed 's/"filter-input.jsonl:/"-:/' filter-output.jsonl)
     "filter from stdin vs the golden output (the error must say line 6, as for the file)"
 assert_err_has "-:6: invalid JSON" "stdin: the malformed line is reported as -:6"
 ok "stdin: same output, same line numbers"
+
+# ---- the shipped model: every flagged verdict says why, a passed human says nothing ----
+capture "$CHAFF" filter --model "$ROOT/models/default" "$ROOT/fixtures/heldout"
+assert_rc 0 "filter fixtures/heldout with the shipped model"
+python3 - out <<'PY' || fail "a verdict's reasons do not match its action (see above)"
+import json, sys
+bad, flagged = [], 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    v = json.loads(line)
+    if v["action"] != "pass":
+        flagged += 1
+        if not v["reasons"]:
+            bad.append("%s: %s %s without reasons" % (v["id"], v["label"], v["action"]))
+    elif v["label"] == "human" and v["reasons"]:
+        bad.append("%s: human and passed, yet reasons %r" % (v["id"], v["reasons"]))
+if flagged < 100:
+    bad.append("only %d flagged verdicts: not the held-out fixtures?" % flagged)
+for b in bad[:10]:
+    print("  " + b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+ok "shipped model on fixtures/heldout: every comment sent to review or held has a reason"
