@@ -78,6 +78,12 @@ static const char *plural(double n, const char *one, const char *many)
     return n == 1 ? one : many;
 }
 
+/* How reasons name a flagged class: "... typical of %s comments". */
+static const char *class_words(int label)
+{
+    return label == CHAFF_MACHINE ? "machine-written" : "spam and low-effort";
+}
+
 /* The reason text of group g for raw features f of a comment labelled
  * label. */
 static int describe(int g, int label, const chaff_fctx *ctx, const double *f, char *out, size_t size)
@@ -219,8 +225,7 @@ static int describe(int g, int label, const chaff_fctx *ctx, const double *f, ch
         first = NULL;
         for (int k = 0; k < 3 && l[k] >= 0 && !first; k++)
             chaff_fctx_matches(ctx, l[k], &first);
-        int n = snprintf(out, size, "wording typical of %s comments",
-                         label == CHAFF_MACHINE ? "machine-written" : "spam and low-effort");
+        int n = snprintf(out, size, "wording typical of %s comments", class_words(label));
         if (first && n > 0 && (size_t)n < size)
             snprintf(out + n, size - (size_t)n, " ('%s')", first);
         break;
@@ -288,6 +293,5 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
      * feature is near its typical value) still says so */
     if (!v->n_reasons)
         snprintf(v->reasons[v->n_reasons++], sizeof v->reasons[0],
-                 "no single feature stands out: the style as a whole is closer to %s comments",
-                 label == CHAFF_MACHINE ? "machine-written" : "spam and low-effort");
+                 "no single feature stands out: the style as a whole is closer to %s comments", class_words(label));
 }
