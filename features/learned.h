@@ -6,8 +6,10 @@
  * Two tables, each of CHAFF_NGRAM_BUCKETS hashed buckets: word unigrams and
  * bigrams of the normalised words, and character 3- and 4-grams of the
  * normalised text. For class c and bucket b, r_c[b] = log(p_c[b] / q_c[b])
- * where p_c is the smoothed share of class-c comments containing b and q_c
- * the same for the other classes. A comment's feature nb_<table>_<class> is
+ * with p_c[b] = (n_c[b] + 1) / (N_c + 2^17): n_c[b] is the number of
+ * class-c comments holding b, N_c the sum of n_c over all buckets; q_c the
+ * same for the other classes together. (The tests in test_features.sh
+ * compute values by hand from this.) A comment's feature nb_<table>_<class> is
  * the mean of r_c over its distinct buckets. Training computes the features
  * of each training row out-of-fold (from tables that never saw that row),
  * so the SVM learns how far to trust them on unseen text.

@@ -6,13 +6,17 @@
 
 #include "cli.h"
 #include "chaff_features.h"
+#include "model.h"
 
-static const char help[] = "usage: chaff features [--output jsonl|tsv|libsvm] [reader options] [FILE...|-]\n"
-                           "Prints every feature of each comment, by name in index order:\n"
-                           "  jsonl   {\"id\": ..., \"features\": {\"bytes\": 12, ...}}\n"
-                           "  tsv     a header of names, then one row per comment\n"
-                           "  libsvm  LABEL idx:value ... (labels 1 human, 2 low-effort, 3 machine, 0 none),\n"
-                           "          raw values for svm-scale, svm-train and svm-grid\n";
+static const char help[] =
+    "usage: chaff features [--output jsonl|tsv|libsvm] [--model DIR] [reader options] [FILE...|-]\n"
+    "Prints every feature of each comment, by name in index order:\n"
+    "  jsonl   {\"id\": ..., \"features\": {\"bytes\": 12, ...}}\n"
+    "  tsv     a header of names, then one row per comment\n"
+    "  libsvm  LABEL idx:value ... (labels 1 human, 2 low-effort, 3 machine, 0 none),\n"
+    "          raw values for svm-scale, svm-train and svm-grid\n"
+    "  --model DIR  the learned n-gram features (nb_*) from DIR's tables;\n"
+    "               without it they are 0 (the extractor alone)\n";
 
 enum { OUT_JSONL, OUT_TSV, OUT_LIBSVM };
 
@@ -62,7 +66,9 @@ static int feat_record(const struct chaff_record *rec, void *ud)
 {
     struct feat_state *s = ud;
     double f[CHAFF_NFEATURES];
-    if (chaff_extract(s->ex, s->ctx, rec->text, rec->text_len, f)) {
+    chaff_err err = chaff_extract(s->ex, s->ctx, rec->text, rec->text_len, f);
+    if (err) {
+        cli_error("%s:%lu: cannot extract features: %s", rec->source, rec->line, chaff_strerror(err));
         s->failed = 1;
         return 1;
     }
@@ -120,12 +126,14 @@ static int feat_record(const struct chaff_record *rec, void *ud)
 int cmd_features(int argc, char **argv)
 {
     static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"model", required_argument, NULL, 'm'},
                                          {"help", no_argument, NULL, 'h'},
                                          CLI_INPUT_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     struct cli_input in = {0};
     in.ro.lenient_labels = 1; /* labels are not used here */
     struct feat_state s = {0};
+    const char *model_dir = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -147,6 +155,7 @@ int cmd_features(int argc, char **argv)
                 return EXIT_FAIL;
             }
             break;
+        case 'm': model_dir = optarg; break;
         case 'h': fputs(help, stdout); return EXIT_OK;
         default: fputs(help, stderr); return EXIT_FAIL;
         }
@@ -155,15 +164,29 @@ int cmd_features(int argc, char **argv)
         cli_input_free(&in);
         return EXIT_FAIL;
     }
+    /* with a model, its extractor (the n-gram tables set); else one of
+     * our own, whose learned features stay 0 */
     chaff_extractor *ex = NULL;
+    chaff_model *m = NULL;
     struct chaff_diag diag = {""};
-    if (chaff_extractor_new(&ex, &diag) || chaff_fctx_new(&s.ctx)) {
-        cli_error("%s", diag.msg);
-        chaff_extractor_free(ex);
+    if (model_dir) {
+        if (!(m = cli_load_model(model_dir))) {
+            cli_input_free(&in);
+            return EXIT_FAIL;
+        }
+    } else if (chaff_extractor_new(&ex, &diag)) {
+        cli_error("%s", diag.msg[0] ? diag.msg : "cannot set up the feature extractor");
         cli_input_free(&in);
         return EXIT_FAIL;
     }
-    s.ex = ex;
+    if (chaff_fctx_new(&s.ctx)) {
+        cli_error("cannot set up the feature extractor: %s", chaff_strerror(CHAFF_ENOMEM));
+        chaff_extractor_free(ex);
+        chaff_model_free(m);
+        cli_input_free(&in);
+        return EXIT_FAIL;
+    }
+    s.ex = m ? chaff_model_extractor(m) : ex;
     if (s.out == OUT_TSV) {
         for (int i = 0; i < CHAFF_NFEATURES; i++)
             printf("%s%s", i ? "\t" : "", chaff_features[i].name);
@@ -174,6 +197,7 @@ int cmd_features(int argc, char **argv)
     int status = s.failed || counts.input_failed || fflush(stdout) != 0 ? EXIT_FAIL : EXIT_OK;
     chaff_fctx_free(s.ctx);
     chaff_extractor_free(ex);
+    chaff_model_free(m);
     cli_input_free(&in);
     return status;
 }

@@ -130,3 +130,64 @@ capture "$CHAFF" features --output tsv "$DEMO" no-such-dump.jsonl
 assert_rc 2 "features on an existing and a missing file"
 assert_err_has "no-such-dump.jsonl" "the error names the missing file"
 ok "a missing input gives exit 2"
+
+# ---- --model DIR: the learned n-gram features from the model's tables ----
+# A tiny model whose every machine row is "zebra", human row "otter" and
+# low-effort row "subscribe" (10 each). Its word table holds one bucket per
+# class, 10 documents each, so for "zebra" (one bucket, no bigram), with
+# alpha 1 over B = 2^17 buckets:
+#   nb_word_machine = ln((10+1)/(10+B)) - ln((0+1)/(20+B)) = 2.39797 (6 digits)
+#   nb_word_human   = ln((0+1)/(10+B))  - ln((10+1)/(20+B)) = -2.39782
+# and a text of words no row had gets ln((20+B)/(10+B)) = 7.62852e-05.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    printf 'machine\tzebra\nhuman\totter\nlow-effort\tsubscribe\n'
+done >tiny.tsv
+capture "$CHAFF" train -o tiny --C 4 --gamma 0.02 tiny.tsv
+assert_rc 0 "training the tiny n-gram model"
+printf '{"id":"z","text":"zebra"}\n{"id":"o","text":"Otter!"}\n{"id":"u","text":"nothing known here"}\n' >nb.jsonl
+capture "$CHAFF" features --model tiny --output tsv nb.jsonl
+assert_rc 0 "features --model tiny"
+nb() { # ROW NAME: a value of the TSV in ./out
+    awk -F'\t' -v row="$1" -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i }
+        NR == row + 1 { print $c }' out
+}
+assert_eq "$(nb 1 nb_word_machine) $(nb 1 nb_word_human) $(nb 1 nb_word_low_effort)" "2.39797 -2.39782 -2.39782" \
+    "zebra's word features"
+assert_eq "$(nb 2 nb_word_human) $(nb 2 nb_word_machine)" "2.39797 -2.39782" "otter's word features"
+assert_eq "$(nb 3 nb_word_human) $(nb 3 nb_word_machine)" "7.62852e-05 7.62852e-05" "unseen words' features"
+ok "--model: the learned word features are the hand-computed log-count ratios of the model's table"
+
+# the shipped model: the same extractor otherwise, every nb_* column set
+capture "$CHAFF" features --output tsv "$DEMO"
+cp out plain.tsv
+capture "$CHAFF" features --model "$ROOT/models/default" --output tsv "$DEMO"
+assert_rc 0 "features --model models/default"
+cp out withmodel.tsv
+python3 - plain.tsv withmodel.tsv <<'PY' || fail "--model changed more than the nb_* columns, or left them 0 (see above)"
+import sys
+a = [l.split("\t") for l in open(sys.argv[1], encoding="utf-8").read().splitlines()]
+b = [l.split("\t") for l in open(sys.argv[2], encoding="utf-8").read().splitlines()]
+assert a[0] == b[0] and len(a) == len(b), "headers or row counts differ"
+nb = [i for i, n in enumerate(a[0]) if n.startswith("nb_")]
+words = a[0].index("words")
+bad = []
+for r, (x, y) in enumerate(zip(a[1:], b[1:]), 1):
+    for i, n in enumerate(a[0]):
+        if i in nb:
+            # a comment without words ("🔥🔥🔥") has no word n-grams: its
+            # word features stay 0
+            want_set = not (n.startswith("nb_word") and x[words] == "0")
+            if x[i] != "0" or (y[i] != "0") != want_set:
+                bad.append("row %d: %s is %s without the model and %s with it" % (r, n, x[i], y[i]))
+        elif x[i] != y[i]:
+            bad.append("row %d: %s is %s without the model but %s with it" % (r, n, x[i], y[i]))
+for m in bad[:10]:
+    print("  " + m, file=sys.stderr)
+sys.exit(1 if bad or len(nb) != 6 else 0)
+PY
+ok "--model models/default: the nb_* columns filled on every demo row (word ones where it has words), every other column unchanged"
+
+capture "$CHAFF" features --model no-such-model "$DEMO"
+assert_rc 2 "features --model with a missing folder"
+assert_err_has "no-such-model: model folder not found" "the error names the missing model folder"
+ok "a missing --model folder gives exit 2 and names it"
