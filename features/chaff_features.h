@@ -15,7 +15,7 @@
 #include "chaff.h"
 
 /* Bumped whenever the table changes; models record it with the table hash. */
-#define CHAFF_FEATURE_SET_VERSION 8
+#define CHAFF_FEATURE_SET_VERSION 9
 
 enum chaff_family { FAM_LENGTH, FAM_LEXICAL, FAM_EMOJI, FAM_REPETITION, FAM_SCRIPT, FAM_LEARNED };
 enum chaff_transform { XF_NONE, XF_LOG };

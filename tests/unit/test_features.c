@@ -627,6 +627,34 @@ static void hedges_should_count_assistant_leftovers(void **state)
         if (h != 0)
             fail_msg("%s: %g hedges, want 0", people[i], h);
     }
+    /* refusal boilerplate: one each, curly apostrophe too */
+    static const char *const refusals[] = {
+        "I'm sorry, but I can't assist with that request.",
+        "I’m sorry, but I can’t assist with that request.",
+        "I'm sorry, but I cannot fulfill this request as it goes against my guidelines.",
+        "Sorry, I can't do that. Is there anything else I can help you with?",
+        "Lo siento, pero no puedo ayudar con esa solicitud.",
+        "Извините, но я не могу помочь с этим запросом.",
+    };
+    for (size_t i = 0; i < sizeof refusals / sizeof *refusals; i++) {
+        double h = feat(state, refusals[i])[F_HEDGES];
+        if (h != 1)
+            fail_msg("%s: %g hedges, want 1", refusals[i], h);
+    }
+    /* people declining or quoting a refusal in their own words: 0 */
+    static const char *const declines[] = {
+        "sorry I can't make it tonight, car broke down again",
+        "I'm sorry but I can't support a candidate who lies this much",
+        "called support twice and they said they can't help with that",
+        "I can't assist with the move this weekend, my back is done",
+        "the bank cannot process this request until Monday apparently",
+        "no puedo creer que lo cancelaron",
+    };
+    for (size_t i = 0; i < sizeof declines / sizeof *declines; i++) {
+        double h = feat(state, declines[i])[F_HEDGES];
+        if (h != 0)
+            fail_msg("%s: %g hedges, want 0", declines[i], h);
+    }
     /* sub 4 sub: a request for subscribers, as sub4sub and sub for sub */
     assert_double_equal(feat(state, "sub 4 sub anyone?")[F_PROMO], 1, EPS);
     assert_double_equal(feat(state, "sub 4 sub anyone?")[F_PRAISE], 1, EPS);
@@ -1152,7 +1180,7 @@ static void feature_set_hash_should_be_16_stable_hex_digits(void **state)
         int version;
         const char *hash;
     } shipped[] = {{1, "82f23a46392ac55a"}, {2, "59b3d0587d0a5eaf"}, {3, "59b3d0587d0a5eaf"}, {4, "edf1259f78ec2b9c"},
-                   {6, "3cf4038cbe717bbd"}, {7, "3cf4038cbe717bbd"}, {8, "a1af4c1dcbe0a026"}};
+                   {6, "3cf4038cbe717bbd"}, {7, "3cf4038cbe717bbd"}, {8, "a1af4c1dcbe0a026"}, {9, "ebdeb5da85ad18e1"}};
     const char *pinned = NULL;
     for (size_t i = 0; i < sizeof shipped / sizeof *shipped; i++) {
         if (shipped[i].version == CHAFF_FEATURE_SET_VERSION)
