@@ -591,6 +591,17 @@ static void promo_should_see_through_stretched_and_leet_words(void **state)
     assert_string_equal(first, "free");
 }
 
+/* Feature f of each of the n texts is want, or the test fails naming the
+ * text. */
+static void expect_each(void **state, const char *const *texts, size_t n, int f, double want)
+{
+    for (size_t i = 0; i < n; i++) {
+        double got = feat(state, texts[i])[f];
+        if (got != want)
+            fail_msg("%s: %s is %g, want %g", texts[i], chaff_features[f].name, got, want);
+    }
+}
+
 static void hedges_should_count_assistant_leftovers(void **state)
 {
     /* "as an ai language model" (word 1) and "don't have personal
@@ -622,11 +633,7 @@ static void hedges_should_count_assistant_leftovers(void **state)
         "el sistema funciona como modelo de lenguaje, nada más",
         "taugt als Sprachmodell, aber nicht als Suchmaschine",
     };
-    for (size_t i = 0; i < sizeof people / sizeof *people; i++) {
-        double h = feat(state, people[i])[F_HEDGES];
-        if (h != 0)
-            fail_msg("%s: %g hedges, want 0", people[i], h);
-    }
+    expect_each(state, people, sizeof people / sizeof *people, F_HEDGES, 0);
     /* refusal boilerplate: one each, curly apostrophe too */
     static const char *const refusals[] = {
         "I'm sorry, but I can't assist with that request.",
@@ -636,11 +643,7 @@ static void hedges_should_count_assistant_leftovers(void **state)
         "Lo siento, pero no puedo ayudar con esa solicitud.",
         "Извините, но я не могу помочь с этим запросом.",
     };
-    for (size_t i = 0; i < sizeof refusals / sizeof *refusals; i++) {
-        double h = feat(state, refusals[i])[F_HEDGES];
-        if (h != 1)
-            fail_msg("%s: %g hedges, want 1", refusals[i], h);
-    }
+    expect_each(state, refusals, sizeof refusals / sizeof *refusals, F_HEDGES, 1);
     /* people declining or quoting a refusal in their own words: 0 */
     static const char *const declines[] = {
         "sorry I can't make it tonight, car broke down again",
@@ -650,11 +653,7 @@ static void hedges_should_count_assistant_leftovers(void **state)
         "the bank cannot process this request until Monday apparently",
         "no puedo creer que lo cancelaron",
     };
-    for (size_t i = 0; i < sizeof declines / sizeof *declines; i++) {
-        double h = feat(state, declines[i])[F_HEDGES];
-        if (h != 0)
-            fail_msg("%s: %g hedges, want 0", declines[i], h);
-    }
+    expect_each(state, declines, sizeof declines / sizeof *declines, F_HEDGES, 0);
     /* sub 4 sub: a request for subscribers, as sub4sub and sub for sub */
     assert_double_equal(feat(state, "sub 4 sub anyone?")[F_PROMO], 1, EPS);
     assert_double_equal(feat(state, "sub 4 sub anyone?")[F_PRAISE], 1, EPS);
