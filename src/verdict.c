@@ -84,6 +84,29 @@ static const char *class_words(int label)
     return label == CHAFF_MACHINE ? "machine-written" : "spam and low-effort";
 }
 
+/* The wording reason's example for a comment labelled label: the first
+ * phrase of the comment that the class's lexicons matched (NULL if none),
+ * and the group that names that lexicon's matches in its own reason. */
+static const char *wording_example(int label, const chaff_fctx *ctx, int *group)
+{
+    static const struct {
+        int lex, group;
+    } by[2][3] = {{{LEX_PROMO, G_PROMO}, {LEX_PRAISE, G_PRAISE}, {-1, -1}},
+                  {{LEX_HEDGES, G_LLM}, {LEX_LLM_VOCAB, G_LLM}, {LEX_TEMPLATE_OPENERS, G_LLM}}};
+    const char *first = NULL;
+    for (int k = 0; k < 3; k++) {
+        const int lex = by[label == CHAFF_MACHINE][k].lex;
+        if (lex < 0)
+            break;
+        if (chaff_fctx_matches(ctx, lex, &first) && first) {
+            *group = by[label == CHAFF_MACHINE][k].group;
+            return first;
+        }
+    }
+    *group = -1;
+    return NULL;
+}
+
 /* The reason text of group g for raw features f of a comment labelled
  * label. */
 static int describe(int g, int label, const chaff_fctx *ctx, const double *f, char *out, size_t size)
@@ -220,11 +243,8 @@ static int describe(int g, int label, const chaff_fctx *ctx, const double *f, ch
     case G_WORDING: {
         /* the learned n-gram features: name the class, and a phrase of the
          * comment from the matching lexicons as an example */
-        static const int lex[2][3] = {{LEX_PROMO, LEX_PRAISE, -1}, {LEX_HEDGES, LEX_LLM_VOCAB, LEX_TEMPLATE_OPENERS}};
-        const int *l = lex[label == CHAFF_MACHINE];
-        first = NULL;
-        for (int k = 0; k < 3 && l[k] >= 0 && !first; k++)
-            chaff_fctx_matches(ctx, l[k], &first);
+        int from;
+        first = wording_example(label, ctx, &from);
         int n = snprintf(out, size, "wording typical of %s comments", class_words(label));
         if (first && n > 0 && (size_t)n < size)
             snprintf(out + n, size - (size_t)n, " ('%s')", first);
@@ -278,6 +298,7 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
     chaff_model_group_evidence(m, scaled, ev, can, work, e);
     for (int g = 0; g < NGROUPS; g++)
         drop[g] = can[g] ? base - e[g][label] : -1;
+    int named[NGROUPS] = {0}, wording_at = -1;
     while (v->n_reasons < CHAFF_MAX_REASONS) {
         int best = -1;
         for (int g = 0; g < NGROUPS; g++) {
@@ -287,8 +308,17 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
         if (best < 0)
             break;
         drop[best] = -1;
+        named[best] = 1;
+        if (best == G_WORDING)
+            wording_at = v->n_reasons;
         memcpy(v->reasons[v->n_reasons++], text[best], sizeof text[best]);
     }
+    /* the wording reason's example is left out when the group whose
+     * lexicon it came from is named too ("generic praise or bait
+     * ('first')" says it already) */
+    int from;
+    if (wording_at >= 0 && wording_example(label, ctx, &from) && named[from])
+        snprintf(v->reasons[wording_at], sizeof v->reasons[0], "wording typical of %s comments", class_words(label));
     /* a verdict no single group explains (short comments, whose every
      * feature is near its typical value) still says so */
     if (!v->n_reasons)

@@ -180,10 +180,15 @@ for line in open(sys.argv[1], encoding="utf-8"):
             bad.append("%s: %s %s without reasons" % (v["id"], v["label"], v["action"]))
     elif v["label"] == "human" and v["reasons"]:
         bad.append("%s: human and passed, yet reasons %r" % (v["id"], v["reasons"]))
+    # the wording reason quotes no phrase another reason quotes already
+    quoted = [r.split("('", 1)[1] for r in v["reasons"] if "('" in r]
+    wording = [r.split("('", 1)[1] for r in v["reasons"] if r.startswith("wording typical") and "('" in r]
+    if any(quoted.count(q) > 1 for q in wording):
+        bad.append("%s: the wording reason repeats another's phrase: %r" % (v["id"], v["reasons"]))
 if flagged < 100:
     bad.append("only %d flagged verdicts: not the held-out fixtures?" % flagged)
 for b in bad[:10]:
     print("  " + b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
-ok "shipped model on fixtures/heldout: every comment sent to review or held has a reason"
+ok "shipped model on fixtures/heldout: every comment sent to review or held has a reason, the wording one quoting nothing twice"
