@@ -317,8 +317,11 @@ void chaff_verdict_explain(const chaff_model *m, const chaff_fctx *ctx, const do
      * lexicon it came from is named too ("generic praise or bait
      * ('first')" says it already) */
     int from;
-    if (wording_at >= 0 && wording_example(label, ctx, &from) && named[from])
-        snprintf(v->reasons[wording_at], sizeof v->reasons[0], "wording typical of %s comments", class_words(label));
+    if (wording_at >= 0 && wording_example(label, ctx, &from) && named[from]) {
+        char *example = strstr(v->reasons[wording_at], " ('");
+        if (example)
+            *example = '\0';
+    }
     /* a verdict no single group explains (short comments, whose every
      * feature is near its typical value) still says so */
     if (!v->n_reasons)
